@@ -18,6 +18,7 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 refs=()
 for arch in $platforms; do
   echo "[base-images.sh] mmdebstrap trixie minbase $arch" >&2
+  # shellcheck disable=SC2016 # $1 is expanded by mmdebstrap's hook, not by this shell
   mmdebstrap --quiet --variant=minbase --architectures="$arch" \
     --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*' \
     trixie "$work/$arch.tar" "deb $mirror trixie trixie-updates main" \
