@@ -1,0 +1,281 @@
+// The stack's configuration schema: every key the program reads, its type, default and
+// description, stated once. Pulumi.yaml's `config:` block, the README's config table and
+// the validation below are all checked against this table (test/unit/config.test.ts), so
+// adding a key is one entry here plus its line in Pulumi.yaml.
+//
+// Project-level config in Pulumi.yaml supports only string, integer, boolean and array
+// types, so lists are arrays of strings and there are no object-valued keys.
+
+/** The Pulumi project name; also the config namespace and the type-token package. */
+export const PROJECT = "distroless-python";
+
+/** Platforms the images may be built for (what the Dockerfile and Debian trixie support). */
+export const SUPPORTED_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
+export type Platform = (typeof SUPPORTED_PLATFORMS)[number];
+
+/** Dockerfile targets (docs/architecture.md, "Dockerfile interface"). */
+export const VARIANTS = ["runtime", "debug", "builder"] as const;
+export type Variant = (typeof VARIANTS)[number];
+
+/** The Pulumi.yaml types a project-level key may have. */
+export type ConfigType = "string" | "integer" | "boolean" | "array";
+
+/** One key of the schema: how Pulumi.yaml declares it and how the program parses it. */
+export interface KeySpec<T> {
+    type: ConfigType;
+    description: string;
+    default: T;
+    /** Parses the raw value (a string from the engine, or an already-typed value) or throws a ConfigError. */
+    parse(raw: unknown, key: string): T;
+}
+
+/** A config value the program cannot use; the message names the key, the value and what is accepted. */
+export class ConfigError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "ConfigError";
+    }
+}
+
+/** The fully-qualified key as users write it in `pulumi config set`. */
+export function qualify(key: string): string {
+    return key.includes(":") ? key : `${PROJECT}:${key}`;
+}
+
+function show(raw: unknown): string {
+    return JSON.stringify(raw);
+}
+
+function fail(key: string, raw: unknown, problem: string, accepted: string): never {
+    throw new ConfigError(`config key "${qualify(key)}": ${show(raw)} ${problem}; accepted: ${accepted}`);
+}
+
+interface StringOptions {
+    description: string;
+    default: string;
+    /** Whole-value pattern the string must match (an empty default is always allowed). */
+    pattern?: RegExp;
+    /** Human wording of what `pattern` accepts, used in the error message. */
+    accepted?: string;
+    oneOf?: readonly string[];
+}
+
+function stringKey(o: StringOptions): KeySpec<string> {
+    return {
+        type: "string",
+        description: o.description,
+        default: o.default,
+        parse(raw, key) {
+            if (typeof raw !== "string") {
+                fail(key, raw, "is not a string", o.accepted ?? "a string");
+            }
+            if (o.oneOf && !o.oneOf.includes(raw)) {
+                fail(key, raw, "is not supported", o.oneOf.join(", "));
+            }
+            if (o.pattern && !(raw === "" && o.default === "") && !o.pattern.test(raw)) {
+                fail(key, raw, "is not valid", o.accepted ?? o.pattern.source);
+            }
+            return raw;
+        },
+    };
+}
+
+function integerKey(o: { description: string; default: number; min: number; max: number }): KeySpec<number> {
+    const accepted = `integers from ${o.min} to ${o.max}`;
+    return {
+        type: "integer",
+        description: o.description,
+        default: o.default,
+        parse(raw, key) {
+            const text = typeof raw === "number" ? String(raw) : raw;
+            if (typeof text !== "string" || !/^-?[0-9]+$/.test(text.trim())) {
+                fail(key, raw, "is not an integer", accepted);
+            }
+            const n = Number(text);
+            if (n < o.min || n > o.max) {
+                fail(key, raw, "is out of range", accepted);
+            }
+            return n;
+        },
+    };
+}
+
+function booleanKey(o: { description: string; default: boolean }): KeySpec<boolean> {
+    return {
+        type: "boolean",
+        description: o.description,
+        default: o.default,
+        parse(raw, key) {
+            if (raw === true || raw === "true") return true;
+            if (raw === false || raw === "false") return false;
+            return fail(key, raw, "is not a boolean", "true, false");
+        },
+    };
+}
+
+interface ArrayOptions<T extends string> {
+    description: string;
+    default: readonly T[];
+    /** Values each item may take; omitted when `itemPattern` is used instead. */
+    oneOf?: readonly T[];
+    itemPattern?: RegExp;
+    itemAccepted?: string;
+}
+
+function stringArrayKey<T extends string>(o: ArrayOptions<T>): KeySpec<T[]> {
+    const accepted = o.oneOf ? o.oneOf.join(", ") : (o.itemAccepted ?? "strings");
+    return {
+        type: "array",
+        description: o.description,
+        default: [...o.default],
+        parse(raw, key) {
+            let value: unknown = raw;
+            if (typeof raw === "string") {
+                try {
+                    value = JSON.parse(raw);
+                } catch {
+                    fail(key, raw, "is not a JSON array of strings", `a list of ${accepted}`);
+                }
+            }
+            if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+                fail(key, raw, "is not a JSON array of strings", `a list of ${accepted}`);
+            }
+            const items = value as string[];
+            if (items.length === 0) {
+                fail(key, items, "is empty", `one or more of ${accepted}`);
+            }
+            const seen = new Set<string>();
+            for (const item of items) {
+                if (o.oneOf && !o.oneOf.includes(item as T)) {
+                    fail(key, item, "is not supported", accepted);
+                }
+                if (o.itemPattern && !o.itemPattern.test(item)) {
+                    fail(key, item, "is not valid", accepted);
+                }
+                if (seen.has(item)) {
+                    fail(key, item, "is listed twice", "each value once");
+                }
+                seen.add(item);
+            }
+            return items as T[];
+        },
+    };
+}
+
+const URL_PATTERN = /^https?:\/\/[^\s/]+(\/[^\s]*)?$/;
+const URL_ACCEPTED = "an http:// or https:// URL without a trailing slash";
+
+/**
+ * Every project-level key the program reads. The keys are the short names used in
+ * Pulumi.yaml; users set them as `distroless-python:<key>`.
+ */
+export const schema = {
+    // --- Artifact Registry -------------------------------------------------------------
+    repositoryId: stringKey({
+        description: "Artifact Registry repository ID (created in gcp:project at gcp:region).",
+        default: "distroless-python",
+        pattern: /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/,
+        accepted: "1-63 lowercase letters, digits and hyphens, starting with a letter",
+    }),
+    enableApis: booleanKey({
+        description: "Enable the GCP APIs the stack uses (gcp.projects.Service, never disabled on destroy). Set false where APIs are managed centrally.",
+        default: true,
+    }),
+    vulnerabilityScanning: booleanKey({
+        description: "Scan pushed images for vulnerabilities (repository setting INHERITED when true, DISABLED when false).",
+        default: true,
+    }),
+    keepRecentVersions: integerKey({
+        description: "Cleanup policy: always keep this many most recent versions per image, whatever their tags.",
+        default: 10,
+        min: 1,
+        max: 1000,
+    }),
+    untaggedRetentionDays: integerKey({
+        description: "Cleanup policy: delete UNTAGGED versions (superseded build caches, abandoned pushes) older than this many days. Tagged versions are never deleted.",
+        default: 30,
+        min: 1,
+        max: 3650,
+    }),
+    cleanupDryRun: booleanKey({
+        description: "Run the cleanup policies in dry-run mode (report, delete nothing).",
+        default: false,
+    }),
+    // --- Images --------------------------------------------------------------------------
+    pythonMinors: stringArrayKey({
+        description: "Python minors to build, each with an entry in image/python-versions.json.",
+        default: ["3.13"],
+        itemPattern: /^3\.[0-9]{1,2}$/,
+        itemAccepted: "minor versions such as 3.13",
+    }),
+    variants: stringArrayKey<Variant>({
+        description: "Image variants (Dockerfile targets) to build for every minor.",
+        default: VARIANTS,
+        oneOf: VARIANTS,
+    }),
+    platforms: stringArrayKey<Platform>({
+        description: "Platforms of every image (one multi-platform index per image).",
+        default: SUPPORTED_PLATFORMS,
+        oneOf: SUPPORTED_PLATFORMS,
+    }),
+    buildOnPreview: booleanKey({
+        description: "Build images during `pulumi preview` (slow; images built on preview are never pushed).",
+        default: false,
+    }),
+    locksDir: stringKey({
+        description: "Folder holding the resolved locks <flavor>-<minor>.json, relative to the project.",
+        default: "image/locks",
+        pattern: /^[^\s]+$/,
+        accepted: "a relative path without spaces",
+    }),
+    baseImage: stringKey({
+        description: "BASE_IMAGE build arg: the Debian trixie image the build stages start from (production pins a digest).",
+        default: "debian:trixie-slim",
+        pattern: /^[a-z0-9][a-z0-9._\-/:]*(@sha256:[0-9a-f]{64})?$/,
+        accepted: "an image reference such as debian:trixie-slim or name@sha256:<64 hex>",
+    }),
+    debianMirror: stringKey({
+        description: "DEBIAN_MIRROR build arg.",
+        default: "http://deb.debian.org/debian",
+        pattern: URL_PATTERN,
+        accepted: URL_ACCEPTED,
+    }),
+    debianSecurityMirror: stringKey({
+        description: "DEBIAN_SECURITY_MIRROR build arg.",
+        default: "http://deb.debian.org/debian-security",
+        pattern: URL_PATTERN,
+        accepted: URL_ACCEPTED,
+    }),
+    pythonMirror: stringKey({
+        description: "PYTHON_MIRROR build arg: where Python-<version>.tar.xz is downloaded from (checked against its sha256).",
+        default: "https://www.python.org/ftp/python",
+        pattern: URL_PATTERN,
+        accepted: URL_ACCEPTED,
+    }),
+    extraCaFile: stringKey({
+        description: "PEM CA bundle passed as the build secret extra_ca for TLS-intercepting proxies (path relative to the project; empty for none). Never stored in a layer.",
+        default: "",
+        pattern: /^[^\s]+$/,
+        accepted: "a path to a PEM file without spaces, or empty",
+    }),
+    cacheTagPrefix: stringKey({
+        description: "Tag prefix of the registry build cache (<prefix>-<minor>-<variant>). Cache manifests are versions too; keep it distinct from published tags.",
+        default: "buildcache",
+        pattern: /^[a-z][a-z0-9-]{0,60}$/,
+        accepted: "lowercase letters, digits and hyphens, starting with a letter (not a digit, so it never matches the published 3.x tags)",
+    }),
+    // --- Application (Kubernetes sample) ---------------------------------------------------
+    // The app engineer adds namespace, replicas, kube context, ... here: one entry per key.
+} satisfies Record<string, KeySpec<unknown>>;
+
+export type Schema = typeof schema;
+export type SchemaKey = keyof Schema;
+
+/** The project-level config with every key parsed and defaulted. */
+export type ProjectConfig = { [K in SchemaKey]: ReturnType<Schema[K]["parse"]> };
+
+/** Provider keys the program reads from another namespace (set per stack, not declared in Pulumi.yaml). */
+export const PROVIDER_KEYS = {
+    "gcp:project": "GCP project that holds the repository and the enabled APIs.",
+    "gcp:region": "GCP region; also the Artifact Registry location.",
+} as const;
