@@ -80,6 +80,20 @@ function stringKey(o: StringOptions): KeySpec<string> {
     };
 }
 
+function enumKey<T extends string>(o: { description: string; default: NoInfer<T>; oneOf: readonly T[] }): KeySpec<T> {
+    return {
+        type: "string",
+        description: o.description,
+        default: o.default,
+        parse(raw, key) {
+            if (typeof raw !== "string" || !(o.oneOf as readonly string[]).includes(raw)) {
+                fail(key, raw, "is not supported", o.oneOf.join(", "));
+            }
+            return raw as T;
+        },
+    };
+}
+
 function integerKey(o: { description: string; default: number; min: number; max: number }): KeySpec<number> {
     const accepted = `integers from ${o.min} to ${o.max}`;
     return {
@@ -202,6 +216,11 @@ export const schema = {
         default: false,
     }),
     // --- Images --------------------------------------------------------------------------
+    flavor: enumKey({
+        description: "Python flavour: upstream (CPython built from source, image python) or debian (Debian's python3, image python-debian).",
+        default: "upstream",
+        oneOf: ["upstream", "debian"] as const,
+    }),
     pythonMinors: stringArrayKey({
         description: "Python minors to build, each with an entry in image/python-versions.json.",
         default: ["3.13"],

@@ -1,0 +1,5 @@
+// The public API other stacks import (`import { ArtifactRepository } from "distroless-python-gcp"`).
+export * from "./artifactRepository";
+export * from "./distrolessPythonImage";
+export * from "./imageNaming";
+export * from "./imageSet";
