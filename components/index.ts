@@ -3,3 +3,4 @@ export * from "./artifactRepository";
 export * from "./distrolessPythonImage";
 export * from "./imageNaming";
 export * from "./imageSet";
+export * from "./gunicornApp";
