@@ -176,7 +176,7 @@ function stringArrayKey<T extends string>(o: ArrayOptions<T>): KeySpec<T[]> {
     };
 }
 
-const URL_PATTERN = /^https?:\/\/[^\s/]+(\/[^\s]*)?$/;
+const URL_PATTERN = /^https?:\/\/[^\s/]+(\/[^\s]*[^\s/])?$/;
 const URL_ACCEPTED = "an http:// or https:// URL without a trailing slash";
 
 /**
@@ -295,6 +295,6 @@ export type ProjectConfig = { [K in SchemaKey]: ReturnType<Schema[K]["parse"]> }
 
 /** Provider keys the program reads from another namespace (set per stack, not declared in Pulumi.yaml). */
 export const PROVIDER_KEYS = {
-    "gcp:project": "GCP project that holds the repository and the enabled APIs.",
-    "gcp:region": "GCP region; also the Artifact Registry location.",
+    "gcp:project": "the GCP project that holds the repository and the enabled APIs",
+    "gcp:region": "the GCP region, also the Artifact Registry location",
 } as const;

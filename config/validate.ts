@@ -50,7 +50,7 @@ function requireProviderKey(
 ): string {
     const value = raw[key];
     if (value === undefined || value === "") {
-        throw new ConfigError(`config key "${key}" is required (${PROVIDER_KEYS[key]}); accepted: ${accepted}`);
+        throw new ConfigError(`config key "${key}" is required: ${PROVIDER_KEYS[key]}; accepted: ${accepted}`);
     }
     if (typeof value !== "string" || !pattern.test(value)) {
         throw new ConfigError(`config key "${key}": ${JSON.stringify(value)} is not valid; accepted: ${accepted}`);
