@@ -1,0 +1,235 @@
+// The stack as the engine sees it: the program (index.ts) runs under setMocks with the
+// dev stack's merged config; every registration is checked against policy.
+import * as assert from "assert";
+import * as path from "path";
+import { computeBuildId } from "../../components/imageNaming";
+import { readPythonVersions } from "../../config/pythonVersions";
+import { isSecret, MOCK_ACCESS_TOKEN, ProgramRun, Registration, reveal, runProgram } from "../../scripts/lib/mockRuntime";
+import { cleanupPolicies, validateRetention } from "../../components/artifactRepository";
+import { validateImageArgs } from "../../components/distrolessPythonImage";
+
+const ROOT = path.join(__dirname, "..", "..");
+const FIXTURE_LOCKS = "test/fixtures/locks";
+const MINORS = ["3.13", "3.14"];
+const BASE_OVERRIDES = {
+    "distroless-python:locksDir": FIXTURE_LOCKS,
+    "distroless-python:pythonMinors": JSON.stringify(MINORS),
+};
+const REGISTRY = "europe-west1-docker.pkg.dev/distroless-python-dev/distroless-python";
+
+const ofType = (run: ProgramRun, type: string) => run.registrations.filter((r) => r.type === type);
+const one = (run: ProgramRun, type: string): Registration => {
+    const found = ofType(run, type);
+    assert.strictEqual(found.length, 1, `${type}: ${found.length} registrations`);
+    return found[0];
+};
+
+describe("stack (dev, under mocks)", function () {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runProgram({ stack: "dev", overrides: BASE_OVERRIDES });
+    });
+
+    describe("Artifact Registry repository", () => {
+        const repo = () => one(run, "gcp:artifactregistry/repository:Repository").inputs;
+        it("is a DOCKER repository in gcp:region of gcp:project", () => {
+            assert.strictEqual(repo().format, "DOCKER");
+            assert.strictEqual(repo().location, "europe-west1");
+            assert.strictEqual(repo().project, "distroless-python-dev");
+            assert.strictEqual(repo().repositoryId, "distroless-python");
+        });
+        it("has mutable tags, so only the scheduled rebuild can move 3.13 and latest", () => {
+            assert.deepStrictEqual(repo().dockerConfig, { immutableTags: false });
+        });
+        it("keeps published tags and recent versions, and deletes only untagged versions after the stack's retention", () => {
+            assert.deepStrictEqual(repo().cleanupPolicies, [
+                { id: "keep-published", action: "KEEP", condition: { tagState: "TAGGED", tagPrefixes: ["3.", "latest"] } },
+                { id: "keep-recent", action: "KEEP", mostRecentVersions: { keepCount: 5 } },
+                { id: "delete-untagged", action: "DELETE", condition: { tagState: "UNTAGGED", olderThan: `${7 * 86400}s` } },
+            ]);
+            assert.strictEqual(repo().cleanupPolicyDryRun, false);
+        });
+        it("no DELETE policy can match a tagged version", () => {
+            const policies = cleanupPolicies({ publishedTagPrefixes: ["3."], keepRecentVersions: 1, untaggedRetentionDays: 1 });
+            for (const p of policies.filter((x) => x.action === "DELETE")) {
+                assert.strictEqual((p.condition as { tagState: string }).tagState, "UNTAGGED");
+            }
+        });
+        it("the build-cache tag prefix is not a published prefix, so superseded caches are cleaned up", () => {
+            const prefixes = (repo().cleanupPolicies as Array<{ condition?: { tagPrefixes?: string[] } }>)[0].condition!.tagPrefixes!;
+            assert.ok(!prefixes.some((p) => "buildcache-3.13-runtime".startsWith(p)));
+        });
+        it("scans for vulnerabilities (INHERITED) and is labelled", () => {
+            assert.deepStrictEqual(repo().vulnerabilityScanningConfig, { enablementConfig: "INHERITED" });
+            assert.deepStrictEqual(repo().labels, { "managed-by": "pulumi", stack: "dev" });
+        });
+        it("enables its APIs without ever disabling them on destroy, and waits for them", () => {
+            const services = ofType(run, "gcp:projects/service:Service");
+            assert.deepStrictEqual(services.map((s) => s.inputs.service).sort(), ["artifactregistry.googleapis.com", "containerscanning.googleapis.com"]);
+            for (const s of services) {
+                assert.strictEqual(s.inputs.disableOnDestroy, false);
+                assert.strictEqual(s.inputs.project, "distroless-python-dev");
+            }
+            const deps = one(run, "gcp:artifactregistry/repository:Repository").options.dependencies;
+            assert.strictEqual(deps.filter((d) => d.includes("gcp:projects/service:Service")).length, 2);
+        });
+        it("retention arguments out of range fail naming the arg and the range", () => {
+            assert.throws(() => validateRetention({ keepRecentVersions: 0, untaggedRetentionDays: 30 }), {
+                message: 'ArtifactRepository arg "keepRecentVersions": 0 is not supported; accepted: integers from 1 to 1000',
+            });
+        });
+        it("uses only non-authoritative IAM resources", () => {
+            const iam = run.registrations.filter((r) => /Iam(Binding|Policy):/.test(r.type));
+            assert.deepStrictEqual(iam.map((r) => r.type), []);
+        });
+    });
+
+    describe("images", () => {
+        const images = () => ofType(run, "docker-build:index:Image");
+        const versions = readPythonVersions(path.join(ROOT, "image", "python-versions.json")).file.pythons;
+        const expectedTag = (minor: string, variant: string) => {
+            const version = versions.find((p) => p.minor === minor)!.version;
+            const id = computeBuildId(path.join(ROOT, "image"), path.join(ROOT, FIXTURE_LOCKS, `upstream-${minor}.json`));
+            return variant === "runtime" ? `${version}-${id}` : `${version}-${id}-${variant}`;
+        };
+        const image = (minor: string, variant: string) => {
+            const found = images().find((r) => r.name === `python-${minor.replace(".", "")}-${variant}-image`);
+            assert.ok(found, `no image for ${minor} ${variant}`);
+            return found;
+        };
+
+        it("builds one image per Python minor x variant", () => {
+            assert.deepStrictEqual(images().map((r) => r.name).sort(), [
+                "python-313-builder-image", "python-313-debug-image", "python-313-runtime-image",
+                "python-314-builder-image", "python-314-debug-image", "python-314-runtime-image",
+            ]);
+        });
+        for (const minor of MINORS) {
+            for (const variant of ["runtime", "debug", "builder"]) {
+                it(`${minor} ${variant}: one immutable content-addressed tag, target ${variant}`, () => {
+                    const inputs = image(minor, variant).inputs;
+                    assert.deepStrictEqual(inputs.tags, [`${REGISTRY}/python:${expectedTag(minor, variant)}`]);
+                    assert.strictEqual(inputs.target, variant);
+                });
+            }
+        }
+        it("pushes a linux/amd64 + linux/arm64 index and does not build on preview", () => {
+            for (const r of images()) {
+                assert.strictEqual(r.inputs.push, true);
+                assert.deepStrictEqual(r.inputs.platforms, ["linux/amd64", "linux/arm64"]);
+                assert.strictEqual(r.inputs.buildOnPreview, false);
+            }
+        });
+        it("logs in to Artifact Registry as oauth2accesstoken with the client token, as a secret", () => {
+            for (const r of images()) {
+                assert.ok(isSecret(r.inputs.registries), "registries must reach the engine as a secret");
+                assert.deepStrictEqual(reveal(r.inputs.registries), [
+                    { address: "europe-west1-docker.pkg.dev", username: "oauth2accesstoken", password: MOCK_ACCESS_TOKEN },
+                ]);
+            }
+        });
+        it("is retained on delete, so destroy or replace never deletes a published image", () => {
+            for (const r of images()) assert.strictEqual(r.options.retainOnDelete, true, r.name);
+        });
+        it("uses a dedicated registry cache per minor and variant", () => {
+            const inputs = image("3.13", "debug").inputs;
+            const ref = `${REGISTRY}/python:buildcache-3.13-debug`;
+            assert.deepStrictEqual(inputs.cacheFrom, [{ registry: { ref } }]);
+            assert.deepStrictEqual(inputs.cacheTo, [{ registry: { ref, mode: "max", imageManifest: true, ociMediaTypes: true } }]);
+        });
+        it("builds from the image/ context and image/Dockerfile with the Dockerfile interface's build args", () => {
+            const inputs = image("3.13", "runtime").inputs;
+            const py = versions.find((p) => p.minor === "3.13")!;
+            assert.deepStrictEqual(inputs.context, { location: "image" });
+            assert.deepStrictEqual(inputs.dockerfile, { location: path.join("image", "Dockerfile") });
+            assert.deepStrictEqual(inputs.buildArgs, {
+                BASE_IMAGE: "debian:trixie-slim",
+                DEBIAN_MIRROR: "http://deb.debian.org/debian",
+                DEBIAN_SECURITY_MIRROR: "http://deb.debian.org/debian-security",
+                PYTHON_FLAVOR: "upstream",
+                PYTHON_MINOR: "3.13",
+                PYTHON_VERSION: py.version,
+                PYTHON_SHA256: py.sha256,
+                PYTHON_MIRROR: "https://www.python.org/ftp/python",
+                REVISION: expectedTag("3.13", "runtime"),
+            });
+        });
+        it("passes no CA secret unless extraCaFile is set", () => {
+            assert.deepStrictEqual(reveal(image("3.13", "runtime").inputs.secrets), {});
+        });
+        it("exports a digest-pinned reference and the immutable tag per minor and variant", () => {
+            const refs = run.outputs.imageRefs as Record<string, Record<string, string>>;
+            const tags = run.outputs.imageTags as Record<string, Record<string, string>>;
+            assert.deepStrictEqual(Object.keys(refs).sort(), MINORS);
+            for (const minor of MINORS) {
+                for (const variant of ["runtime", "debug", "builder"]) {
+                    assert.match(refs[minor][variant], new RegExp(`^${REGISTRY}/python@sha256:[0-9a-f]{64}$`));
+                    assert.strictEqual(tags[minor][variant], expectedTag(minor, variant));
+                }
+            }
+            assert.strictEqual(run.outputs.repositoryUrl, REGISTRY);
+        });
+        it("image arguments outside the contract fail naming the arg and what is accepted", () => {
+            const ok = { pythonMinor: "3.13", pythonVersion: "3.13.5", contextDir: ROOT, lockFile: path.join(ROOT, FIXTURE_LOCKS, "upstream-3.13.json") };
+            assert.throws(() => validateImageArgs({ ...ok, variant: "slim" as never }), {
+                message: 'DistrolessPythonImage arg "variant": "slim" is not supported; accepted: runtime, debug, builder',
+            });
+            assert.throws(() => validateImageArgs({ ...ok, pythonVersion: "3.12.1" }), {
+                message: 'DistrolessPythonImage arg "pythonVersion": "3.12.1" is not a release of 3.13; accepted: 3.13.<patch>',
+            });
+            assert.throws(() => validateImageArgs({ ...ok, lockFile: "nope.json" }), {
+                message: 'DistrolessPythonImage arg "lockFile": "nope.json" does not exist; accepted: a resolved lock <flavor>-<minor>.json (write it with the image lock step)',
+            });
+        });
+    });
+
+    describe("switches", () => {
+        it("enableApis false creates no Service and the repository depends on none", async () => {
+            const off = await runProgram({ stack: "dev", overrides: { ...BASE_OVERRIDES, "distroless-python:enableApis": "false" } });
+            assert.strictEqual(ofType(off, "gcp:projects/service:Service").length, 0);
+            assert.deepStrictEqual(one(off, "gcp:artifactregistry/repository:Repository").options.dependencies, []);
+        });
+        it("vulnerabilityScanning false disables scanning; extraCaFile becomes the extra_ca build secret; platforms and buildOnPreview follow config", async () => {
+            const custom = await runProgram({
+                stack: "dev",
+                overrides: {
+                    ...BASE_OVERRIDES,
+                    "distroless-python:pythonMinors": '["3.13"]',
+                    "distroless-python:variants": '["runtime"]',
+                    "distroless-python:vulnerabilityScanning": "false",
+                    "distroless-python:extraCaFile": "test/fixtures/ca.pem",
+                    "distroless-python:platforms": '["linux/arm64"]',
+                    "distroless-python:buildOnPreview": "true",
+                },
+            });
+            assert.deepStrictEqual(one(custom, "gcp:artifactregistry/repository:Repository").inputs.vulnerabilityScanningConfig, { enablementConfig: "DISABLED" });
+            const image = one(custom, "docker-build:index:Image").inputs;
+            assert.ok(isSecret(image.secrets));
+            assert.match((reveal(image.secrets) as { extra_ca: string }).extra_ca, /BEGIN CERTIFICATE/);
+            assert.deepStrictEqual(image.ignoreSecretsInDiffCalculation, ["extra_ca"]);
+            assert.deepStrictEqual(image.platforms, ["linux/arm64"]);
+            assert.strictEqual(image.buildOnPreview, true);
+        });
+        it("bad config fails before any resource is registered", async () => {
+            await assert.rejects(
+                runProgram({ stack: "dev", overrides: { ...BASE_OVERRIDES, "distroless-python:platforms": '["linux/s390x"]' } }),
+                { message: 'config key "distroless-python:platforms": "linux/s390x" is not supported; accepted: linux/amd64, linux/arm64' },
+            );
+        });
+        it("a missing lock fails naming the file and how to get it", async () => {
+            await assert.rejects(runProgram({ stack: "dev", overrides: { ...BASE_OVERRIDES, "distroless-python:locksDir": "test/fixtures/nolocks" } }), {
+                message: "lock test/fixtures/nolocks/upstream-3.13.json does not exist; accepted: a resolved lock for upstream 3.13 (write it with the image lock step, or set distroless-python:locksDir)",
+            });
+        });
+    });
+
+    it("is deterministic: two runs register identical inputs, so an unchanged stack previews no diff", async () => {
+        const again = await runProgram({ stack: "dev", overrides: BASE_OVERRIDES });
+        const snapshot = (r: ProgramRun) =>
+            r.registrations
+                .map((x) => JSON.stringify({ type: x.type, name: x.name, inputs: reveal(x.inputs), options: x.options }))
+                .sort();
+        assert.deepStrictEqual(snapshot(again), snapshot(run));
+        assert.deepStrictEqual(again.outputs, run.outputs);
+    });
+});
