@@ -2,10 +2,9 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    DEFAULTS,
-    GunicornAppSettings,
+    GunicornAppSizing,
     appLabels,
-    defaultTerminationGrace,
+    gunicornAppSettings,
     podSpec,
     validateGunicornAppSettings,
     validateImageReference,
@@ -38,43 +37,12 @@ export interface ImagePullAccessArgs {
     member: pulumi.Input<string>;
 }
 
-export interface GunicornAppArgs {
+export interface GunicornAppArgs extends GunicornAppSizing {
     /**
      * Container image pinned by digest: `<registry>/<repo>[:tag]@sha256:<64 hex>`. A tag
      * alone is rejected (a moving tag lets one ReplicaSet run two builds). Required.
      */
     image: pulumi.Input<string>;
-    /** Namespace to create and deploy into (Pod Security `restricted` enforced). Default: `"sample-app"`. */
-    namespace?: string;
-    /** Minimum (and initial) replicas; the HPA scales between this and `maxReplicas`. Default: `2`; 1..100. */
-    replicas?: number;
-    /** HPA ceiling. Default: `6`; `replicas`..100. */
-    maxReplicas?: number;
-    /** HPA target average CPU utilisation, percent of the request. Default: `70`; 10..100. */
-    targetCpuUtilization?: number;
-    /** CPU request = limit; Gunicorn runs 2 x ceil(CPUs) + 1 workers. Default: `"500m"`. */
-    cpu?: string;
-    /** Memory request = limit. Default: `"512Mi"`. With `autopilot`, 1 to 6.5 GiB per CPU. */
-    memory?: string;
-    /** Size limit of the memory-backed `/tmp` emptyDir (counts against `memory`). Default: `"64Mi"`. */
-    tmpSizeLimit?: string;
-    /** Port Gunicorn binds (passed as `PORT`). Default: `8080`; 1024..65535 (no NET_BIND_SERVICE). */
-    containerPort?: number;
-    /** Port of the ClusterIP Service. Default: `80`. */
-    servicePort?: number;
-    /** Gunicorn's graceful timeout (`GRACEFUL_TIMEOUT`): in-flight requests get this long after SIGTERM. Default: `20`. */
-    gracefulTimeoutSeconds?: number;
-    /** preStop sleep before SIGTERM while endpoints are withdrawn; `0` disables. Default: `5`. */
-    preStopSleepSeconds?: number;
-    /**
-     * Pod grace period; must exceed `preStopSleepSeconds + gracefulTimeoutSeconds`.
-     * Default: `preStopSleepSeconds + gracefulTimeoutSeconds + 5` (30 with the defaults).
-     */
-    terminationGracePeriodSeconds?: number;
-    /** Startup probe budget in seconds (probed every second). Default: `30`. */
-    startupBudgetSeconds?: number;
-    /** Check resources against GKE Autopilot's allowed CPU:memory ratios. Default: `true`. */
-    autopilot?: boolean;
     /**
      * Sources allowed to reach the app port (NetworkPolicy peers). Default: `[]`, meaning any
      * source, on the app port only; everything else, egress included, is denied.
@@ -86,30 +54,6 @@ export interface GunicornAppArgs {
     imagePullAccess?: ImagePullAccessArgs;
     /** Extra labels on every Kubernetes object. Default: `{}`. */
     labels?: Record<string, string>;
-}
-
-/** Resolves defaults; the single place they are applied. */
-export function gunicornAppSettings(name: string, args: Omit<GunicornAppArgs, "image">): GunicornAppSettings {
-    const preStopSleepSeconds = args.preStopSleepSeconds ?? DEFAULTS.preStopSleepSeconds;
-    const gracefulTimeoutSeconds = args.gracefulTimeoutSeconds ?? DEFAULTS.gracefulTimeoutSeconds;
-    const replicas = args.replicas ?? DEFAULTS.replicas;
-    return {
-        name,
-        namespace: args.namespace ?? DEFAULTS.namespace,
-        replicas,
-        maxReplicas: args.maxReplicas ?? Math.max(DEFAULTS.maxReplicas, replicas),
-        targetCpuUtilization: args.targetCpuUtilization ?? DEFAULTS.targetCpuUtilization,
-        cpu: args.cpu ?? DEFAULTS.cpu,
-        memory: args.memory ?? DEFAULTS.memory,
-        tmpSizeLimit: args.tmpSizeLimit ?? DEFAULTS.tmpSizeLimit,
-        containerPort: args.containerPort ?? DEFAULTS.containerPort,
-        servicePort: args.servicePort ?? DEFAULTS.servicePort,
-        gracefulTimeoutSeconds,
-        preStopSleepSeconds,
-        terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? defaultTerminationGrace(preStopSleepSeconds, gracefulTimeoutSeconds),
-        startupBudgetSeconds: args.startupBudgetSeconds ?? DEFAULTS.startupBudgetSeconds,
-        autopilot: args.autopilot ?? DEFAULTS.autopilot,
-    };
 }
 
 const RESTRICTED = "restricted";

@@ -90,6 +90,65 @@ export const DEFAULTS = {
     autopilot: true,
 } as const;
 
+/** Sizing and timing of a GunicornApp: plain values, validated before any resource exists. */
+export interface GunicornAppSizing {
+    /** Namespace to create and deploy into (Pod Security `restricted` enforced). Default: `"sample-app"`. */
+    namespace?: string;
+    /** Minimum (and initial) replicas; the HPA scales between this and `maxReplicas`. Default: `2`; 1..100. */
+    replicas?: number;
+    /** HPA ceiling. Default: `6`; `replicas`..100. */
+    maxReplicas?: number;
+    /** HPA target average CPU utilisation, percent of the request. Default: `70`; 10..100. */
+    targetCpuUtilization?: number;
+    /** CPU request = limit; Gunicorn runs 2 x ceil(CPUs) + 1 workers. Default: `"500m"`. */
+    cpu?: string;
+    /** Memory request = limit. Default: `"512Mi"`. With `autopilot`, 1 to 6.5 GiB per CPU. */
+    memory?: string;
+    /** Size limit of the memory-backed `/tmp` emptyDir (counts against `memory`). Default: `"64Mi"`. */
+    tmpSizeLimit?: string;
+    /** Port Gunicorn binds (passed as `PORT`). Default: `8080`; 1024..65535 (no NET_BIND_SERVICE). */
+    containerPort?: number;
+    /** Port of the ClusterIP Service. Default: `80`. */
+    servicePort?: number;
+    /** Gunicorn's graceful timeout (`GRACEFUL_TIMEOUT`): in-flight requests get this long after SIGTERM. Default: `20`. */
+    gracefulTimeoutSeconds?: number;
+    /** preStop sleep before SIGTERM while endpoints are withdrawn; `0` disables. Default: `5`. */
+    preStopSleepSeconds?: number;
+    /**
+     * Pod grace period; must exceed `preStopSleepSeconds + gracefulTimeoutSeconds`.
+     * Default: `preStopSleepSeconds + gracefulTimeoutSeconds + 5` (30 with the defaults).
+     */
+    terminationGracePeriodSeconds?: number;
+    /** Startup probe budget in seconds (probed every second). Default: `30`. */
+    startupBudgetSeconds?: number;
+    /** Check resources against GKE Autopilot's allowed CPU:memory ratios. Default: `true`. */
+    autopilot?: boolean;
+}
+
+/** Resolves defaults; the single place they are applied. */
+export function gunicornAppSettings(name: string, args: GunicornAppSizing): GunicornAppSettings {
+    const preStopSleepSeconds = args.preStopSleepSeconds ?? DEFAULTS.preStopSleepSeconds;
+    const gracefulTimeoutSeconds = args.gracefulTimeoutSeconds ?? DEFAULTS.gracefulTimeoutSeconds;
+    const replicas = args.replicas ?? DEFAULTS.replicas;
+    return {
+        name,
+        namespace: args.namespace ?? DEFAULTS.namespace,
+        replicas,
+        maxReplicas: args.maxReplicas ?? Math.max(DEFAULTS.maxReplicas, replicas),
+        targetCpuUtilization: args.targetCpuUtilization ?? DEFAULTS.targetCpuUtilization,
+        cpu: args.cpu ?? DEFAULTS.cpu,
+        memory: args.memory ?? DEFAULTS.memory,
+        tmpSizeLimit: args.tmpSizeLimit ?? DEFAULTS.tmpSizeLimit,
+        containerPort: args.containerPort ?? DEFAULTS.containerPort,
+        servicePort: args.servicePort ?? DEFAULTS.servicePort,
+        gracefulTimeoutSeconds,
+        preStopSleepSeconds,
+        terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? defaultTerminationGrace(preStopSleepSeconds, gracefulTimeoutSeconds),
+        startupBudgetSeconds: args.startupBudgetSeconds ?? DEFAULTS.startupBudgetSeconds,
+        autopilot: args.autopilot ?? DEFAULTS.autopilot,
+    };
+}
+
 /**
  * Grace period derived from the drain sequence: the preStop sleep (endpoints are removed
  * while the pod still serves), then Gunicorn's graceful timeout, plus 5 s of margin for the
