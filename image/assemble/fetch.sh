@@ -1,0 +1,69 @@
+#!/bin/sh
+# fetch.sh LOCK ARCH OUTDIR
+# Downloads exactly the lock's packages for ARCH with apt (signed indexes from the configured
+# mirrors), checks each file's sha256 against the lock, and fails when the archive offers a
+# newer version than the lock: an image must never be behind a Debian (security) update.
+set -eu
+lock=$1 arch=$2 out=$3
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+security=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+lib=$(dirname "$0")
+
+# shellcheck source=image/assemble/lock.sh
+. "$lib/lock.sh"
+lock_entries "$lock" "$arch" >/tmp/entries.tsv
+[ -s /tmp/entries.tsv ] || { echo "fetch.sh: $lock has no packages for architecture $arch" >&2; exit 1; }
+
+native=$(dpkg --print-architecture)
+[ "$arch" = "$native" ] || dpkg --add-architecture "$arch"
+# Only our sources: the base image's list may point elsewhere.
+rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*
+cat >/etc/apt/sources.list.d/lock.sources <<SRC
+Types: deb
+URIs: $mirror
+Suites: trixie trixie-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: $security
+Suites: trixie-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+apt-get -qq -o APT::Update::Error-Mode=any update
+
+mkdir -p "$out"
+cd "$out"
+behind=""
+# The same .deb can serve two layers (busybox-static in debug and builder): fetch it once.
+sort -u -k2,2 -k3,3 /tmp/entries.tsv | while IFS="$(printf '\t')" read -r layer pkg version debarch sha file; do
+  spec=$pkg
+  [ "$debarch" = all ] || spec="$pkg:$arch"
+  candidate=$(apt-cache policy "$spec" | sed -n 's/^ *Candidate: //p')
+  if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
+    echo "fetch.sh: $pkg ($arch) is not in the archive any more (lock has $version)" >&2
+    echo "$pkg" >>/tmp/behind; continue
+  fi
+  if dpkg --compare-versions "$candidate" gt "$version"; then
+    echo "fetch.sh: $pkg is behind the archive: lock has $version, archive has $candidate ($arch); run: npm run image:resolve" >&2
+    echo "$pkg" >>/tmp/behind; continue
+  fi
+  apt-get -qq download "$spec=$version" >/dev/null
+  # apt names the file pkg_<version with %3a for the epoch colon>_arch.deb; use the pool name.
+  deb=$(basename "$file")
+  [ -f "$deb" ] || mv "$pkg"_*_"$debarch".deb "$deb"
+  got=$(sha256sum "$deb" | cut -d' ' -f1)
+  if [ "$got" != "$sha" ]; then
+    echo "fetch.sh: $deb sha256 $got does not match the lock's $sha" >&2; exit 1
+  fi
+  : "$layer"
+done
+if [ -s /tmp/behind ]; then
+  echo "fetch.sh: $(wc -l </tmp/behind) package(s) behind the archive or missing: $(tr '\n' ' ' </tmp/behind)" >&2
+  exit 1
+fi
+: "$behind"
+
+rm -rf /var/lib/apt/lists/*
+cp /tmp/entries.tsv "$out/entries.tsv"

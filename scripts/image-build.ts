@@ -1,0 +1,172 @@
+/**
+ * npm run --silent image:build -- --python 3.13 --flavor debian [--variant runtime|debug|builder]
+ *     [--platform linux/amd64|linux/arm64] [--lock FILE] [--push REGISTRY] [--no-cache]
+ *     [--base-image REF] [--mirror URL] [--security-mirror URL] [--build-arg K=V ...] [--name NAME]
+ *
+ * Builds image/Dockerfile with the local engine (docker buildx, --network host), progress on
+ * stderr, and prints the image reference as the LAST line of stdout. The tag comes from the
+ * shared naming helper (components/imageNaming.ts), SOURCE_DATE_EPOCH from the lock.
+ */
+import { spawn, execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { computeBuildId, imageName, immutableTag, type Flavor } from "../components/imageNaming";
+import { rfc3339, sourceDateEpoch } from "./image/buildInputs";
+
+const ROOT = path.resolve(__dirname, "..");
+export const CONTEXT = path.join(ROOT, "image");
+export const VARIANTS = ["runtime", "debug", "builder"] as const;
+export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
+/** Flavours image:build can build today; issue 4 adds "upstream". */
+export const BUILDABLE_FLAVORS: readonly string[] = ["debian"];
+
+export interface BuildOptions {
+  python: string;
+  flavor: Flavor;
+  variant: (typeof VARIANTS)[number];
+  platforms: string[];
+  lock: string;
+  push?: string;
+  noCache: boolean;
+  baseImage?: string;
+  mirror?: string;
+  securityMirror?: string;
+  buildArgs: Record<string, string>;
+  name?: string;
+}
+
+const USAGE =
+  "usage: image:build --python 3.13 --flavor debian [--variant runtime|debug|builder] [--platform linux/amd64|linux/arm64] " +
+  "[--lock FILE] [--push REGISTRY] [--no-cache] [--base-image REF] [--mirror URL] [--security-mirror URL] [--build-arg K=V] [--name NAME]";
+
+/** Parses and validates argv; every error names the option and the accepted values. */
+export function parseBuildArgs(argv: string[]): BuildOptions {
+  const raw: Record<string, string> = {};
+  const buildArgs: Record<string, string> = {};
+  let noCache = false;
+  const valued = ["python", "flavor", "variant", "platform", "lock", "push", "base-image", "mirror", "security-mirror", "build-arg", "name"];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--no-cache") { noCache = true; continue; }
+    if (!a.startsWith("--")) throw new Error(`unexpected argument "${a}"; ${USAGE}`);
+    const key = a.slice(2);
+    if (!valued.includes(key)) throw new Error(`unknown option ${a}; accepted: ${[...valued.map((k) => `--${k}`), "--no-cache"].join(", ")}`);
+    const v = argv[++i];
+    if (v === undefined || v.startsWith("--")) throw new Error(`option ${a} needs a value`);
+    if (key === "build-arg") {
+      const eq = v.indexOf("=");
+      if (eq <= 0) throw new Error(`option --build-arg: "${v}" is not KEY=VALUE`);
+      buildArgs[v.slice(0, eq)] = v.slice(eq + 1);
+    } else raw[key] = v;
+  }
+  if (!raw.python) throw new Error(`option --python is required (a minor version such as 3.13); ${USAGE}`);
+  if (!/^3\.[0-9]+$/.test(raw.python)) throw new Error(`option --python: "${raw.python}" is not a minor version; accepted: 3.X such as 3.13`);
+  const flavor = (raw.flavor ?? "debian") as Flavor;
+  if (!["debian", "upstream"].includes(flavor)) throw new Error(`option --flavor: "${flavor}" is not supported; accepted: debian, upstream`);
+  if (!BUILDABLE_FLAVORS.includes(flavor)) throw new Error(`option --flavor: "${flavor}" is not yet supported by image:build (issue 4); accepted today: ${BUILDABLE_FLAVORS.join(", ")}`);
+  const variant = (raw.variant ?? "runtime") as BuildOptions["variant"];
+  if (!(VARIANTS as readonly string[]).includes(variant)) throw new Error(`option --variant: "${variant}" is not valid; accepted: ${VARIANTS.join(", ")}`);
+  const platforms = (raw.platform ?? "linux/amd64").split(",");
+  for (const p of platforms) {
+    if (!(PLATFORMS as readonly string[]).includes(p)) throw new Error(`option --platform: "${p}" is not valid; accepted: ${PLATFORMS.join(", ")} (comma-separated with --push)`);
+  }
+  if (platforms.length > 1 && !raw.push) throw new Error(`option --platform: several platforms need --push REGISTRY (the engine loads one platform at a time)`);
+  const lock = path.resolve(raw.lock ?? path.join(CONTEXT, "locks", `${flavor}-${raw.python}.json`));
+  if (!fs.existsSync(lock)) throw new Error(`option --lock: ${lock} does not exist; write it with: npm run image:resolve -- --python ${raw.python} --flavor ${flavor}`);
+  if (raw.name !== undefined && !/^[a-z0-9][a-z0-9._/-]*$/.test(raw.name)) throw new Error(`option --name: "${raw.name}" is not a valid image name`);
+  return {
+    python: raw.python, flavor, variant, platforms, lock, push: raw.push, noCache,
+    baseImage: raw["base-image"], mirror: raw.mirror, securityMirror: raw["security-mirror"], buildArgs, name: raw.name,
+  };
+}
+
+/** Tree hash of image/ (without checks/ and test/) as git would record it, dirty files included. */
+export function revisionOf(contextDir: string): string {
+  try {
+    const top = execFileSync("git", ["-C", contextDir, "rev-parse", "--show-toplevel"]).toString().trim();
+    const rel = path.relative(top, contextDir);
+    const tmpIndex = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rev-")), "index");
+    const env = { ...process.env, GIT_INDEX_FILE: tmpIndex };
+    // A private index: the real one (and other people's staged work) is never touched.
+    execFileSync("git", ["-C", top, "add", "--", rel, `:!${rel}/checks`, `:!${rel}/test`], { env, stdio: "ignore" });
+    const tree = execFileSync("git", ["-C", top, "write-tree", `--prefix=${rel}/`], { env }).toString().trim();
+    fs.rmSync(path.dirname(tmpIndex), { recursive: true, force: true });
+    return tree;
+  } catch {
+    return "unknown";
+  }
+}
+
+export interface PlannedBuild {
+  ref: string;
+  args: string[];
+  epoch: number;
+  tmpDir: string;
+}
+
+/** The docker buildx invocation for a set of options (pure apart from reading the lock and context). */
+export function planBuild(o: BuildOptions): PlannedBuild {
+  const lockBytes = fs.readFileSync(o.lock);
+  const lock = JSON.parse(lockBytes.toString("utf8")) as { python?: { version?: string } };
+  const version = lock.python?.version ?? "";
+  const epoch = sourceDateEpoch(lockBytes);
+  const tag = immutableTag(version, computeBuildId(CONTEXT, o.lock), o.variant);
+  const name = o.name ?? imageName(o.flavor);
+  const arch = o.platforms.length === 1 && o.platforms[0] !== "linux/amd64" ? `-${o.platforms[0].split("/")[1]}` : "";
+  const ref = o.push ? `${o.push.replace(/\/+$/, "")}/${name}:${tag}${arch}` : `${name}:${tag}${arch}`;
+  // The lock goes in as a named context replacing the Dockerfile's `lock` stage, so any file works.
+  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "image-build-"));
+  fs.copyFileSync(o.lock, path.join(tmpDir, "lock.json"));
+  const buildArgs: Record<string, string> = {
+    PYTHON_FLAVOR: o.flavor,
+    PYTHON_MINOR: o.python,
+    PYTHON_VERSION: version,
+    SOURCE_DATE_EPOCH: String(epoch),
+    IMAGE_CREATED: rfc3339(epoch),
+    REVISION: revisionOf(CONTEXT),
+    ...(o.baseImage ? { BASE_IMAGE: o.baseImage } : {}),
+    ...(o.mirror ? { DEBIAN_MIRROR: o.mirror } : {}),
+    ...(o.securityMirror ? { DEBIAN_SECURITY_MIRROR: o.securityMirror } : {}),
+    ...o.buildArgs,
+  };
+  const args = [
+    "buildx", "build", "--network", "host", "--progress", "plain",
+    // No attestations inside the image: provenance is the supply-chain issue's job.
+    "--provenance=false", "--sbom=false",
+    "--platform", o.platforms.join(","), "--target", o.variant,
+    "--build-context", `lock=${tmpDir}`,
+    ...Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
+    ...(o.noCache ? ["--no-cache"] : []),
+    "--tag", ref,
+    ...(o.push ? ["--push"] : ["--load"]),
+    CONTEXT,
+  ];
+  return { ref, args, epoch, tmpDir };
+}
+
+export function runBuild(o: BuildOptions): Promise<string> {
+  const plan = planBuild(o);
+  process.stderr.write(`[image:build] docker ${plan.args.join(" ")}\n`);
+  return new Promise((resolve, reject) => {
+    const child = spawn("docker", plan.args, { stdio: ["ignore", 2, 2], env: { ...process.env, SOURCE_DATE_EPOCH: String(plan.epoch) } });
+    // Progress goes to stderr: stdout carries only the reference.
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      fs.rmSync(plan.tmpDir, { recursive: true, force: true });
+      if (code === 0) resolve(plan.ref);
+      else reject(new Error(`docker buildx build failed (exit ${code}) for ${plan.ref}`));
+    });
+  });
+}
+
+if (require.main === module) {
+  (async () => {
+    const o = parseBuildArgs(process.argv.slice(2));
+    const ref = await runBuild(o);
+    process.stdout.write(`${ref}\n`);
+  })().catch((e: Error) => {
+    process.stderr.write(`image:build: ${e.message}\n`);
+    process.exit(1);
+  });
+}
