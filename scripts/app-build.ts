@@ -1,0 +1,161 @@
+/**
+ * npm run --silent app:build -- [--python 3.13] [--flavor debian]
+ *     [--builder-image REF --runtime-image REF] [--extra-ca FILE | --no-extra-ca]
+ *     [--platform linux/amd64] [--tag NAME:TAG] [--push REGISTRY] [--no-cache]
+ *
+ * Builds the sample app image (app/Dockerfile) with the local engine and prints its
+ * reference as the LAST line of stdout (progress goes to stderr). Without
+ * --builder-image/--runtime-image it first builds both variants of our Python image with
+ * `npm run --silent image:build` (cached by BuildKit when nothing changed).
+ *
+ * The HTTPS proxy's CA reaches pip only as the BuildKit secret `extra_ca` (default: the
+ * host's bundle, $PIP_CERT / $SSL_CERT_FILE / /etc/ssl/certs/ca-certificates.crt); it is
+ * never a build arg or a COPY, so it is in no layer (test/app/app-image.test.ts proves it).
+ * With --push the image goes to REGISTRY/sample-app and the digest reference is printed.
+ */
+import { spawn } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const ROOT = path.resolve(__dirname, "..");
+export const APP_CONTEXT = path.join(ROOT, "app");
+
+export interface AppBuildOptions {
+    python: string;
+    flavor: string;
+    builderImage?: string;
+    runtimeImage?: string;
+    /** CA bundle passed as the `extra_ca` secret; undefined for none. */
+    extraCa?: string;
+    platform: string;
+    tag?: string;
+    push?: string;
+    noCache: boolean;
+}
+
+const USAGE = "usage: app:build [--python 3.13] [--flavor debian] [--builder-image REF --runtime-image REF] " +
+    "[--extra-ca FILE | --no-extra-ca] [--platform linux/amd64] [--tag NAME:TAG] [--push REGISTRY] [--no-cache]";
+
+/** The host's CA bundle, if any: what a TLS-intercepting proxy's users have configured. */
+export function defaultExtraCa(env: NodeJS.ProcessEnv = process.env): string | undefined {
+    for (const candidate of [env.PIP_CERT, env.SSL_CERT_FILE, "/etc/ssl/certs/ca-certificates.crt"]) {
+        if (candidate && fs.existsSync(candidate)) return candidate;
+    }
+    return undefined;
+}
+
+/** Parses argv; errors name the option and what is accepted. */
+export function parseAppBuildArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): AppBuildOptions {
+    const o: AppBuildOptions = { python: "3.13", flavor: "debian", platform: "linux/amd64", noCache: false, extraCa: defaultExtraCa(env) };
+    const valued: Record<string, (v: string) => void> = {
+        "--python": (v) => { o.python = v; },
+        "--flavor": (v) => { o.flavor = v; },
+        "--builder-image": (v) => { o.builderImage = v; },
+        "--runtime-image": (v) => { o.runtimeImage = v; },
+        "--extra-ca": (v) => { o.extraCa = v; },
+        "--platform": (v) => { o.platform = v; },
+        "--tag": (v) => { o.tag = v; },
+        "--push": (v) => { o.push = v; },
+    };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "--no-cache") { o.noCache = true; continue; }
+        if (a === "--no-extra-ca") { o.extraCa = undefined; continue; }
+        const set = valued[a];
+        if (!set) throw new Error(`unknown option ${JSON.stringify(a)}; ${USAGE}`);
+        const v = argv[++i];
+        if (v === undefined || v.startsWith("--")) throw new Error(`option ${a} needs a value; ${USAGE}`);
+        set(v);
+    }
+    if ((o.builderImage === undefined) !== (o.runtimeImage === undefined)) {
+        throw new Error(`options --builder-image and --runtime-image go together (the venv built in one must run in the other); ${USAGE}`);
+    }
+    if (!/^3\.[0-9]+$/.test(o.python)) throw new Error(`option --python: ${JSON.stringify(o.python)} is not supported; accepted: a minor such as 3.13`);
+    if (!["linux/amd64", "linux/arm64"].includes(o.platform)) throw new Error(`option --platform: ${JSON.stringify(o.platform)} is not supported; accepted: linux/amd64, linux/arm64`);
+    if (o.extraCa !== undefined && !fs.existsSync(o.extraCa)) throw new Error(`option --extra-ca: ${JSON.stringify(o.extraCa)} does not exist`);
+    return o;
+}
+
+/** Files of the build context (what .dockerignore lets through), sorted. */
+export function appContextFiles(dir = APP_CONTEXT): string[] {
+    const out: string[] = ["Dockerfile", ".dockerignore", "requirements.txt", "gunicorn.conf.py"];
+    const walk = (rel: string) => {
+        for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+            const r = path.join(rel, e.name);
+            if (e.name === "__pycache__") continue;
+            if (e.isDirectory()) walk(r);
+            else out.push(r);
+        }
+    };
+    walk("sample_app");
+    return out.sort();
+}
+
+/** Content-addressed tag: the app context and both base references. */
+export function appTag(builderImage: string, runtimeImage: string, dir = APP_CONTEXT): string {
+    const h = crypto.createHash("sha256");
+    for (const f of appContextFiles(dir)) h.update(f).update("\0").update(fs.readFileSync(path.join(dir, f))).update("\0");
+    h.update(builderImage).update("\0").update(runtimeImage);
+    return h.digest("hex").slice(0, 12);
+}
+
+function run(cmd: string, args: string[], capture: boolean): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const p = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", capture ? "pipe" : process.stderr, "inherit"] });
+        let out = "";
+        p.stdout?.on("data", (d) => { out += d; });
+        p.on("error", reject);
+        p.on("close", (code) => code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}`)));
+    });
+}
+
+/** Builds one variant of our Python image with image:build; returns its reference. */
+export async function baseImage(python: string, flavor: string, variant: string, platform: string): Promise<string> {
+    const out = await run("npm", ["run", "--silent", "image:build", "--", "--python", python, "--flavor", flavor, "--variant", variant, "--platform", platform], true);
+    const last = out.trim().split("\n").pop() ?? "";
+    if (!last) throw new Error(`image:build --variant ${variant} printed no reference`);
+    return last;
+}
+
+/** The docker buildx argv for the app image (pure, so tests can check the secret handling). */
+export function buildxArgs(o: AppBuildOptions & { builderImage: string; runtimeImage: string }, tag: string, iidfile: string): string[] {
+    return [
+        "buildx", "build", "--network", "host", "--pull=false", "--progress", "plain",
+        "--platform", o.platform,
+        "--build-arg", `BUILDER_IMAGE=${o.builderImage}`,
+        "--build-arg", `RUNTIME_IMAGE=${o.runtimeImage}`,
+        ...(o.extraCa ? ["--secret", `id=extra_ca,src=${o.extraCa}`] : []),
+        ...(o.noCache ? ["--no-cache"] : []),
+        "--provenance=false", "--sbom=false",
+        "--iidfile", iidfile,
+        "-t", tag,
+        ...(o.push ? ["--push"] : ["--load"]),
+        APP_CONTEXT,
+    ];
+}
+
+/** Builds the app image; resolves to its reference (tag, or repo@digest when pushed). */
+export async function buildApp(o: AppBuildOptions): Promise<string> {
+    const builderImage = o.builderImage ?? await baseImage(o.python, o.flavor, "builder", o.platform);
+    const runtimeImage = o.runtimeImage ?? await baseImage(o.python, o.flavor, "runtime", o.platform);
+    const name = o.push ? `${o.push}/sample-app` : "sample-app";
+    const tag = o.tag ?? `${name}:${appTag(builderImage, runtimeImage)}`;
+    const iidfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "app-build-")), "iid");
+    await run("docker", buildxArgs({ ...o, builderImage, runtimeImage }, tag, iidfile), false);
+    const digest = fs.readFileSync(iidfile, "utf8").trim();
+    fs.rmSync(path.dirname(iidfile), { recursive: true, force: true });
+    return o.push ? `${tag.replace(/:[^:/]+$/, "")}@${digest}` : tag;
+}
+
+if (require.main === module) {
+    (async () => {
+        const o = parseAppBuildArgs(process.argv.slice(2));
+        const ref = await buildApp(o);
+        process.stdout.write(`${ref}\n`);
+    })().catch((e: Error) => {
+        process.stderr.write(`app:build: ${e.message}\n`);
+        process.exit(1);
+    });
+}
