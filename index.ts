@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, readPythonVersions, selectPythonReleases } from "./config";
-import { ArtifactRepository, digestRefs, distrolessPythonImages, immutableTags, resolvePythonBuilds } from "./components";
+import { ArtifactRepository, digestRefs, distrolessPythonImages, GunicornApp, immutableTags, kubernetesProvider, resolvePythonBuilds, SampleAppImage } from "./components";
 
 // --- Config in: read and validated once, before any resource is registered ---------------
 const config = loadConfig();
@@ -43,6 +43,42 @@ const images = distrolessPythonImages("python", {
     extraCa,
 }, { dependsOn: [repository] });
 
+// The sample app: its venv built in our builder image, run on our runtime image, deployed
+// hardened (restricted namespace, read-only non-root pod) to the stack's cluster.
+const appMinor = config.pythonMinors[0];
+const appBase = images[appMinor];
+if (config.appEnabled && !(appBase?.builder && appBase?.runtime)) {
+    throw new Error(`config key "distroless-python:variants": ${JSON.stringify(config.variants)} lacks builder or runtime, which the sample app (appEnabled: true) builds on; accepted: include both, or set appEnabled: false`);
+}
+const appImage = config.appEnabled ? new SampleAppImage("sample-app", {
+    repositoryUrl: repository.registryUri,
+    builderImage: appBase!.builder!.ref,
+    runtimeImage: appBase!.runtime!.ref,
+    platforms: config.platforms,
+    buildOnPreview: config.buildOnPreview,
+    extraCa,
+}) : undefined;
+const kubernetes = kubernetesProvider("cluster", { kubeconfig: config.kubeconfig, context: config.kubeContext });
+const app = appImage ? new GunicornApp("sample-app", {
+    image: appImage.ref,
+    namespace: config.appNamespace,
+    replicas: config.appReplicas,
+    maxReplicas: config.appMaxReplicas,
+    cpu: config.appCpu,
+    memory: config.appMemory,
+    autopilot: config.appAutopilot,
+    imagePullAccess: config.gkeNodeServiceAccount === "" ? undefined : {
+        project: config.gcpProject,
+        location: config.gcpRegion,
+        repository: repository.repositoryId,
+        member: `serviceAccount:${config.gkeNodeServiceAccount}`,
+    },
+    workloadIdentity: config.appGcpServiceAccount === "" ? undefined : {
+        project: config.gcpProject,
+        gcpServiceAccountEmail: config.appGcpServiceAccount,
+    },
+}, kubernetes ? { providers: { kubernetes } } : undefined) : undefined;
+
 // --- Exports (StackReference contract: keep names and shapes stable) ----------------------
 /** `<location>-docker.pkg.dev/<project>/<repositoryId>`. */
 export const repositoryUrl = repository.registryUri;
@@ -50,3 +86,7 @@ export const repositoryUrl = repository.registryUri;
 export const imageRefs = digestRefs(images);
 /** `imageTags["3.13"]["runtime"]` = `3.13.5-<buildId>`: the immutable tag of each image. */
 export const imageTags = immutableTags(images);
+/** The sample app's image by digest, and where it runs (undefined when appEnabled is false). */
+export const appImageRef = appImage?.ref;
+export const appNamespace = app?.namespace;
+export const appService = app?.serviceName;

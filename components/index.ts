@@ -4,3 +4,5 @@ export * from "./distrolessPythonImage";
 export * from "./imageNaming";
 export * from "./imageSet";
 export * from "./gunicornApp";
+export * from "./sampleAppImage";
+export * from "./kubernetesProvider";

@@ -284,7 +284,68 @@ export const schema = {
         accepted: "lowercase letters, digits and hyphens, starting with a letter (not a digit, so it never matches the published 3.x tags)",
     }),
     // --- Application (Kubernetes sample) ---------------------------------------------------
-    // The app engineer adds namespace, replicas, kube context, ... here: one entry per key.
+    appEnabled: booleanKey({
+        description: "Build the sample Gunicorn app image (app/) and deploy it to Kubernetes with the GunicornApp component.",
+        default: true,
+    }),
+    appNamespace: stringKey({
+        description: "Namespace the sample app is deployed into (created, Pod Security restricted).",
+        default: "sample-app",
+        pattern: /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+        accepted: "a DNS label: lowercase letters, digits and hyphens, at most 63 characters",
+    }),
+    appReplicas: integerKey({
+        description: "Minimum (and initial) replicas of the sample app; the HPA scales from here to appMaxReplicas.",
+        default: 2,
+        min: 1,
+        max: 100,
+    }),
+    appMaxReplicas: integerKey({
+        description: "HPA ceiling for the sample app (at least appReplicas).",
+        default: 6,
+        min: 1,
+        max: 100,
+    }),
+    appCpu: stringKey({
+        description: "CPU request = limit of the app container; Gunicorn runs 2 x ceil(CPUs) + 1 workers.",
+        default: "500m",
+        pattern: /^[0-9]+(\.[0-9]+)?m?$/,
+        accepted: "a Kubernetes CPU quantity such as 500m or 1",
+    }),
+    appMemory: stringKey({
+        description: "Memory request = limit of the app container (GKE Autopilot: 1 to 6.5 GiB per CPU).",
+        default: "512Mi",
+        pattern: /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/,
+        accepted: "a Kubernetes memory quantity such as 512Mi or 1Gi",
+    }),
+    appAutopilot: booleanKey({
+        description: "Check the app's resources against GKE Autopilot's CPU:memory ratios.",
+        default: true,
+    }),
+    kubeconfig: stringKey({
+        description: "Path of the kubeconfig for an explicit Kubernetes provider; empty uses the ambient kubeconfig (KUBECONFIG, ~/.kube/config).",
+        default: "",
+        pattern: /^[^\s]+$/,
+        accepted: "a path without spaces, or empty",
+    }),
+    kubeContext: stringKey({
+        description: "kubeconfig context for an explicit Kubernetes provider; empty uses the current context.",
+        default: "",
+        pattern: /^[^\s]+$/,
+        accepted: "a context name without spaces, or empty",
+    }),
+    gkeNodeServiceAccount: stringKey({
+        description: "Email of the GKE nodes' service account, granted roles/artifactregistry.reader on the repository (non-authoritative); empty for none.",
+        default: "",
+        pattern: /^[a-z0-9-]+@[a-z0-9.-]+\.gserviceaccount\.com$/,
+        accepted: "a service account email, or empty",
+    }),
+    appGcpServiceAccount: stringKey({
+        description: "Email of a Google service account the app acts as through GKE Workload Identity (roles/iam.workloadIdentityUser, non-authoritative); empty for none.",
+        default: "",
+        pattern: /^[a-z0-9-]+@[a-z0-9.-]+\.gserviceaccount\.com$/,
+        accepted: "a service account email, or empty",
+    }),
 } satisfies Record<string, KeySpec<unknown>>;
 
 export type Schema = typeof schema;
