@@ -85,7 +85,8 @@ describe("stack (dev, under mocks)", function () {
     });
 
     describe("images", () => {
-        const images = () => ofType(run, "docker-build:index:Image");
+        // Base images only (the sample app's image is another docker-build Image).
+        const images = () => ofType(run, "docker-build:index:Image").filter((r) => r.name.startsWith("python-"));
         const versions = readPythonVersions(path.join(ROOT, "image", "python-versions.json")).file.pythons;
         const expectedTag = (minor: string, variant: string) => {
             const version = versions.find((p) => p.minor === minor)!.version;
@@ -195,7 +196,7 @@ describe("stack (dev, under mocks)", function () {
                 overrides: {
                     ...BASE_OVERRIDES,
                     "distroless-python:pythonMinors": '["3.13"]',
-                    "distroless-python:variants": '["runtime"]',
+                    "distroless-python:variants": '["runtime", "builder"]',
                     "distroless-python:vulnerabilityScanning": "false",
                     "distroless-python:extraCaFile": "test/fixtures/ca.pem",
                     "distroless-python:platforms": '["linux/arm64"]',
@@ -203,7 +204,7 @@ describe("stack (dev, under mocks)", function () {
                 },
             });
             assert.deepStrictEqual(one(custom, "gcp:artifactregistry/repository:Repository").inputs.vulnerabilityScanningConfig, { enablementConfig: "DISABLED" });
-            const image = one(custom, "docker-build:index:Image").inputs;
+            const image = ofType(custom, "docker-build:index:Image").find((r) => r.name === "python-313-runtime-image")!.inputs;
             assert.ok(isSecret(image.secrets));
             assert.match((reveal(image.secrets) as { extra_ca: string }).extra_ca, /BEGIN CERTIFICATE/);
             assert.deepStrictEqual(image.ignoreSecretsInDiffCalculation, ["extra_ca"]);
