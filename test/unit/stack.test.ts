@@ -4,7 +4,7 @@ import * as assert from "assert";
 import * as path from "path";
 import { computeBuildId } from "../../components/imageNaming";
 import { readPythonVersions } from "../../config/pythonVersions";
-import { isSecret, MOCK_ACCESS_TOKEN, ProgramRun, Registration, reveal, runProgram } from "../../scripts/lib/mockRuntime";
+import { fakeDigest, isSecret, MOCK_ACCESS_TOKEN, ProgramRun, Registration, reveal, runProgram } from "../../scripts/lib/mockRuntime";
 import { cleanupPolicies, validateRetention } from "../../components/artifactRepository";
 import { validateImageArgs } from "../../components/distrolessPythonImage";
 
@@ -222,6 +222,25 @@ describe("stack (dev, under mocks)", function () {
                 message: "lock test/fixtures/nolocks/upstream-3.13.json does not exist; accepted: a resolved lock for upstream 3.13 (write it with the image lock step, or set distroless-python:locksDir)",
             });
         });
+    });
+
+    it("every component child is named after its component and parented to it", () => {
+        const components = run.registrations.filter((r) => r.type === "distroless-python:artifacts:ArtifactRepository" || r.type === "distroless-python:images:DistrolessPythonImage");
+        assert.ok(components.length >= 2);
+        for (const c of components) {
+            const children = run.registrations.filter((r) => r.options.parent.endsWith(`${c.type}::${c.name}`));
+            assert.ok(children.length > 0, `${c.name} has no children`);
+            for (const child of children) assert.ok(child.name.startsWith(`${c.name}-`), `${child.name} is not prefixed ${c.name}-`);
+        }
+    });
+
+    it("@pulumi/docker pins a moving tag to its registry digest (resolveDigestRef)", async () => {
+        const pinned = await runProgram({
+            projectDir: path.join(ROOT, "test", "fixtures", "project"),
+            stack: "test",
+            program: path.join(ROOT, "test", "fixtures", "programs", "resolveDigest.ts"),
+        });
+        assert.strictEqual(pinned.outputs.pinned, `europe-west1-docker.pkg.dev/p/r/python@${fakeDigest("europe-west1-docker.pkg.dev/p/r/python:3.13")}`);
     });
 
     it("is deterministic: two runs register identical inputs, so an unchanged stack previews no diff", async () => {
