@@ -4,6 +4,9 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
+import * as crypto from "crypto";
+// The same lock-derived timestamps as `image:build`, so both reproduce the same layers.
+import { rfc3339, sourceDateEpoch } from "../scripts/image/buildInputs";
 import { cacheTag, computeBuildId, Flavor, FLAVORS, imageName, immutableTag } from "./imageNaming";
 
 export const IMAGE_VARIANTS = ["runtime", "debug", "builder"] as const;
@@ -144,6 +147,21 @@ export class DistrolessPythonImage extends pulumi.ComponentResource {
         };
         const registryHost = auth.address ?? repositoryUrl.apply((u) => u.split("/")[0]);
 
+        // The Dockerfile's `lock` stage copies locks/<flavor>-<minor>.json from the context.
+        // A lock kept elsewhere replaces that stage through a named context, so the build
+        // always uses the lock hashed into the tag. The staging folder is named after the
+        // lock's hash (no diff between runs) under the git-ignored .cache/.
+        const lockBytes = fs.readFileSync(args.lockFile);
+        const inContextLock = path.resolve(args.contextDir, "locks", `${flavor}-${args.pythonMinor}.json`);
+        let namedContexts: Record<string, { location: string }> | undefined;
+        if (path.resolve(args.lockFile) !== inContextLock) {
+            const staged = path.join(".cache", "build-locks", crypto.createHash("sha256").update(lockBytes).digest("hex").slice(0, 16));
+            fs.mkdirSync(staged, { recursive: true });
+            fs.writeFileSync(path.join(staged, "lock.json"), lockBytes);
+            namedContexts = { lock: { location: staged } };
+        }
+        const epoch = sourceDateEpoch(lockBytes);
+
         const secrets: Record<string, pulumi.Input<string>> = {};
         if (args.extraCa !== undefined) {
             secrets.extra_ca = pulumi.secret(args.extraCa);
@@ -154,7 +172,7 @@ export class DistrolessPythonImage extends pulumi.ComponentResource {
             {
                 push: args.push ?? true,
                 tags: [this.taggedRef],
-                context: { location: args.contextDir },
+                context: namedContexts ? { location: args.contextDir, named: namedContexts } : { location: args.contextDir },
                 dockerfile: { location: args.dockerfile ?? path.join(args.contextDir, "Dockerfile") },
                 target: variant,
                 platforms: args.platforms ?? [...IMAGE_PLATFORMS],
@@ -168,7 +186,11 @@ export class DistrolessPythonImage extends pulumi.ComponentResource {
                     PYTHON_VERSION: args.pythonVersion,
                     PYTHON_SHA256: args.pythonSha256 ?? "",
                     PYTHON_MIRROR: args.pythonMirror ?? "https://www.python.org/ftp/python",
-                    // The tag is content-addressed, so the revision can be too: no git needed.
+                    SOURCE_DATE_EPOCH: String(epoch),
+                    IMAGE_CREATED: rfc3339(epoch),
+                    // Content-addressed like the tag (not a git tree hash of image/, which
+                    // also covers the other minors' locks and would change this image's
+                    // build args, and digest, under an unchanged tag).
                     REVISION: this.tag,
                     ...extra,
                 })),

@@ -1,7 +1,9 @@
 // The stack as the engine sees it: the program (index.ts) runs under setMocks with the
 // dev stack's merged config; every registration is checked against policy.
 import * as assert from "assert";
+import * as fs from "fs";
 import * as path from "path";
+import { rfc3339, sourceDateEpoch } from "../../scripts/image/buildInputs";
 import { computeBuildId } from "../../components/imageNaming";
 import { readPythonVersions } from "../../config/pythonVersions";
 import { fakeDigest, isSecret, MOCK_ACCESS_TOKEN, ProgramRun, Registration, reveal, runProgram } from "../../scripts/lib/mockRuntime";
@@ -141,8 +143,10 @@ describe("stack (dev, under mocks)", function () {
         it("builds from the image/ context and image/Dockerfile with the Dockerfile interface's build args", () => {
             const inputs = image("3.13", "runtime").inputs;
             const py = versions.find((p) => p.minor === "3.13")!;
-            assert.deepStrictEqual(inputs.context, { location: "image" });
+            assert.strictEqual((inputs.context as { location: string }).location, "image");
             assert.deepStrictEqual(inputs.dockerfile, { location: path.join("image", "Dockerfile") });
+            const lockBytes = fs.readFileSync(path.join(ROOT, FIXTURE_LOCKS, "upstream-3.13.json"));
+            const epoch = sourceDateEpoch(lockBytes);
             assert.deepStrictEqual(inputs.buildArgs, {
                 BASE_IMAGE: "debian:trixie-slim",
                 DEBIAN_MIRROR: "http://deb.debian.org/debian",
@@ -152,8 +156,22 @@ describe("stack (dev, under mocks)", function () {
                 PYTHON_VERSION: py.version,
                 PYTHON_SHA256: py.sha256,
                 PYTHON_MIRROR: "https://www.python.org/ftp/python",
+                SOURCE_DATE_EPOCH: String(epoch),
+                IMAGE_CREATED: rfc3339(epoch),
                 REVISION: expectedTag("3.13", "runtime"),
             });
+        });
+        it("builds with the very lock hashed into its tag (a lock outside the context replaces the Dockerfile's lock stage)", () => {
+            for (const minor of MINORS) {
+                const context = image(minor, "runtime").inputs.context as { named?: { lock?: { location: string } } };
+                const staged = context.named?.lock?.location;
+                assert.ok(staged, "no named lock context");
+                assert.match(staged, /^\.cache\/build-locks\/[0-9a-f]{16}$/);
+                assert.deepStrictEqual(
+                    fs.readFileSync(path.join(ROOT, staged, "lock.json")),
+                    fs.readFileSync(path.join(ROOT, FIXTURE_LOCKS, `upstream-${minor}.json`)),
+                );
+            }
         });
         it("passes no CA secret unless extraCaFile is set", () => {
             assert.deepStrictEqual(reveal(image("3.13", "runtime").inputs.secrets), {});
