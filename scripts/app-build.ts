@@ -101,13 +101,18 @@ export function appTag(builderImage: string, runtimeImage: string, dir = APP_CON
     return h.digest("hex").slice(0, 12);
 }
 
+/** Quiet mode (tests): build logs are kept and shown only when the build fails. */
+
 function run(cmd: string, args: string[], capture: boolean): Promise<string> {
+    const quiet = process.env.APP_BUILD_QUIET === "1";
     return new Promise((resolve, reject) => {
-        const p = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", capture ? "pipe" : process.stderr, "inherit"] });
+        const p = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", capture || quiet ? "pipe" : process.stderr, quiet ? "pipe" : "inherit"] });
         let out = "";
-        p.stdout?.on("data", (d) => { out += d; });
+        let log = "";
+        p.stdout?.on("data", (d) => { if (capture) out += d; else log += d; });
+        p.stderr?.on("data", (d) => { log += d; });
         p.on("error", reject);
-        p.on("close", (code) => code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}`)));
+        p.on("close", (code) => code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}${log ? `\n${log.slice(-4000)}` : ""}`)));
     });
 }
 

@@ -12,6 +12,8 @@ import * as YAML from "yaml";
 import { buildApp, defaultExtraCa } from "../../scripts/app-build";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
+// Build logs only when a build fails.
+process.env.APP_BUILD_QUIET ??= "1";
 
 let appImagePromise: Promise<string> | undefined;
 /**
