@@ -45,6 +45,17 @@ describe("render", () => {
         });
     });
 
+    it("the dev stack renders as committed (its own locks, python-versions.json and app config agree)", async () => {
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "render-committed-"));
+        const files = await render({ stack: "dev", out, overrides: {} }, ROOT);
+        assert.ok(files.includes("gcp.artifactregistry.Repository-images-repository.json"));
+        assert.ok(files.some((f) => /^docker-build\.Image-python-313-runtime-image\.json$/.test(f)));
+        for (const f of files.filter((x) => x.endsWith(".yaml"))) {
+            const manifest = YAML.parse(fs.readFileSync(path.join(out, f), "utf8")) as Record<string, unknown>;
+            assert.ok(typeof manifest.apiVersion === "string" && typeof manifest.kind === "string" && manifest.metadata, f);
+        }
+    });
+
     it("writes Kubernetes objects as <kind>-<name>.yaml manifests with apiVersion, kind, metadata and body", () => {
         const deployment: Registration = {
             type: "kubernetes:apps/v1:Deployment",
