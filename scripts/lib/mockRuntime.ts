@@ -126,6 +126,12 @@ interface RegisterRequest {
     getRetainondelete(): boolean | undefined;
 }
 let current: Registration[] | undefined;
+let lastRun: Registration[] = [];
+
+/** Registrations of the latest run, also when it failed (to prove nothing was registered). */
+export function lastRunRegistrations(): Registration[] {
+    return lastRun;
+}
 let patched = false;
 function patchMonitor(): void {
     if (patched) return;
@@ -196,6 +202,7 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
     patchMonitor();
     const registrations: Registration[] = [];
     current = registrations;
+    lastRun = registrations;
     lastInputs.clear();
     const warnings: string[] = [];
     const originalWarn = pulumi.log.warn;

@@ -6,7 +6,7 @@ import * as path from "path";
 import { rfc3339, sourceDateEpoch } from "../../scripts/image/buildInputs";
 import { computeBuildId } from "../../components/imageNaming";
 import { readPythonVersions } from "../../config/pythonVersions";
-import { fakeDigest, isSecret, MOCK_ACCESS_TOKEN, ProgramRun, Registration, reveal, runProgram } from "../../scripts/lib/mockRuntime";
+import { fakeDigest, isSecret, lastRunRegistrations, MOCK_ACCESS_TOKEN, ProgramRun, Registration, reveal, runProgram } from "../../scripts/lib/mockRuntime";
 import { cleanupPolicies, validateRetention } from "../../components/artifactRepository";
 import { validateImageArgs } from "../../components/distrolessPythonImage";
 
@@ -234,6 +234,7 @@ describe("stack (dev, under mocks)", function () {
                 runProgram({ stack: "dev", overrides: { ...BASE_OVERRIDES, "distroless-python:platforms": '["linux/s390x"]' } }),
                 { message: 'config key "distroless-python:platforms": "linux/s390x" is not supported; accepted: linux/amd64, linux/arm64' },
             );
+            assert.deepStrictEqual(lastRunRegistrations(), []);
         });
         it("a missing lock fails naming the file and how to get it", async () => {
             await assert.rejects(runProgram({ stack: "dev", overrides: { ...BASE_OVERRIDES, "distroless-python:locksDir": "test/fixtures/nolocks" } }), {
