@@ -137,6 +137,8 @@ for layer in debug builder; do
 done
 
 # ---- 5. stdlib bytecode, with the target interpreter (qemu for foreign arches) ----------------
+# -B -f: the compiling interpreter must not leave timestamp-based .pyc of its own imports
+# behind (compileall would then skip them as up to date).
 # unchecked-hash: deterministic (no mtime inside) and never revalidated at import, so a
 # read-only root imports as fast as possible; the stdlib never changes in a built image.
 if [ "${COMPILE_BYTECODE:-1}" = 1 ]; then
@@ -146,7 +148,7 @@ if [ "${COMPILE_BYTECODE:-1}" = 1 ]; then
   done
   # PYTHONHASHSEED=0: frozenset constants are marshalled in iteration order.
   # shellcheck disable=SC2086
-  PYTHONHASHSEED=0 chroot "$r" "/usr/bin/python$minor" -I -m compileall -q -j1 \
+  PYTHONHASHSEED=0 chroot "$r" "/usr/bin/python$minor" -I -B -m compileall -f -q -j1 \
     --invalidation-mode unchecked-hash -x '/(test|tests|idle_test)/(bad|badsyntax|.*_bad_)' $dirs >&2
 fi
 
@@ -157,9 +159,9 @@ if [ -n "$whl" ]; then
   site=/usr/lib/python3/dist-packages
   rm -rf "$r/tmp/pip-unpack"; mkdir -p "$r/tmp/pip-unpack"
   cp "$whl" "$r/tmp/pip-unpack/pip.whl"
-  chroot "$r" "/usr/bin/python$minor" -I -m zipfile -e /tmp/pip-unpack/pip.whl /tmp/pip-unpack/site
+  chroot "$r" "/usr/bin/python$minor" -I -B -m zipfile -e /tmp/pip-unpack/pip.whl /tmp/pip-unpack/site
   if [ "${COMPILE_BYTECODE:-1}" = 1 ]; then
-    PYTHONHASHSEED=0 chroot "$r" "/usr/bin/python$minor" -I -m compileall -q -j1 \
+    PYTHONHASHSEED=0 chroot "$r" "/usr/bin/python$minor" -I -B -m compileall -f -q -j1 \
       --invalidation-mode unchecked-hash -s /tmp/pip-unpack/site -p "$site" /tmp/pip-unpack/site >&2
   fi
   mkdir -p "$out/builder$site"
