@@ -1,3 +1,5 @@
+// Resource props reach policies as untyped JSON (@pulumi/policy types them Record<string, any>).
+/* eslint-disable @typescript-eslint/no-explicit-any */
 // The checks behind the policy pack, as pure functions over a pod template. Each check is
 // one control of the Pod Security Standards (kubernetes.io/docs/concepts/security/
 // pod-security-standards/, baseline and restricted, as of Kubernetes 1.34) or one of this

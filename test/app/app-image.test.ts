@@ -1,3 +1,5 @@
+// Image configs and manifests are untyped JSON.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 // The app image's contents, read from `docker save` layer by layer (a file deleted in a later
 // layer still counts): the build CA and any token passed as a BuildKit secret are in no
 // layer, the runtime has no shell and no pip, runs as 65532, and every module is precompiled.
@@ -7,8 +9,8 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { baseImage, buildApp, defaultExtraCa } from "../../scripts/app-build";
-import { appImage, docker } from "./harness";
+import { buildApp, defaultExtraCa } from "../../scripts/app-build";
+import { APP_PYTHON, appImage, baseImages, docker } from "./harness";
 import { TarEntry, isTar, maybeGunzip, readTar } from "./tar";
 
 interface Blob { digest: string; raw: Buffer; entries: TarEntry[] }
@@ -72,9 +74,9 @@ describe("sample app image: contents", function () {
             secretPem = (host ? fs.readFileSync(host, "utf8") : "") + "\n" + fs.readFileSync(marker, "utf8") + `\n# ${token}\n`;
             const secretFile = path.join(tmp, "extra_ca.pem");
             fs.writeFileSync(secretFile, secretPem);
-            const [builderImage, runtimeImage] = [await baseImage("3.13", "debian", "builder", "linux/amd64"), await baseImage("3.13", "debian", "runtime", "linux/amd64")];
+            const { builderImage, runtimeImage } = await baseImages();
             // --no-cache: a cached pip layer would not have seen this secret.
-            ref = await buildApp({ python: "3.13", flavor: "debian", platform: "linux/amd64", builderImage, runtimeImage, extraCa: secretFile, noCache: true, tag: `sample-app-secret-scan:${process.pid}` });
+            ref = await buildApp({ ...APP_PYTHON, builderImage, runtimeImage, extraCa: secretFile, noCache: true, tag: `sample-app-secret-scan:${process.pid}` });
             runtimeBlobs = savedBlobs(runtimeImage);
             appBlobs = savedBlobs(ref);
         });

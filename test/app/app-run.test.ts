@@ -2,6 +2,7 @@
 // (podToDockerRun), behaves as the manifest promises: ready within the startup budget,
 // error-free under load, drains in-flight requests on SIGTERM, survives a killed worker.
 import * as assert from "assert";
+import * as fs from "node:fs";
 import { DockerRunPlan, podToDockerRun } from "./podToDockerRun";
 import { appImage, childPids, containerPid, docker, httpGet, renderedDeployment, sleep, waitFor200, wrk } from "./harness";
 
@@ -34,7 +35,7 @@ describe("sample app under the rendered pod spec (docker run)", function () {
     });
 
     it("runs as the manifest says: uid/gid 65532, read-only root, no capabilities, no new privileges", () => {
-        const status = require("fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
+        const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
         assert.match(status, /^Uid:\s+65532\s+65532\s+65532\s+65532$/m);
         assert.match(status, /^Gid:\s+65532\s+65532\s+65532\s+65532$/m);
         assert.match(status, /^CapEff:\s+0000000000000000$/m);

@@ -1,3 +1,5 @@
+// Rendered manifests are untyped YAML.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 // Shared pieces of the real-run tests: the app image (built once per process), the rendered
 // Deployment, and HTTP from inside the container's own network namespace.
 //
@@ -9,11 +11,34 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { buildApp, defaultExtraCa } from "../../scripts/app-build";
+import { baseImage, buildApp, defaultExtraCa } from "../../scripts/app-build";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 // Build logs only when a build fails.
 process.env.APP_BUILD_QUIET ??= "1";
+
+/** The Python the app tests build on: the Debian 3.13 flavour, amd64 (what default CI builds). */
+export const APP_PYTHON = { python: "3.13", flavor: "debian" as const, platform: "linux/amd64" };
+
+let basePromise: Promise<{ builderImage: string; runtimeImage: string }> | undefined;
+/**
+ * Our builder and runtime images. Inside `npm run test:image` they come from the image
+ * tests' memoized builtImage() (one build per mocha run); standalone, from image:build.
+ */
+export function baseImages(): Promise<{ builderImage: string; runtimeImage: string }> {
+    basePromise ??= (async () => {
+        let build: (variant: "builder" | "runtime") => Promise<string>;
+        try {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const { builtImage } = require("../image/images") as { builtImage: (o: object) => Promise<string> };
+            build = (variant) => builtImage({ ...APP_PYTHON, variant });
+        } catch {
+            build = (variant) => baseImage(APP_PYTHON.python, APP_PYTHON.flavor, variant, APP_PYTHON.platform);
+        }
+        return { builderImage: await build("builder"), runtimeImage: await build("runtime") };
+    })();
+    return basePromise;
+}
 
 let appImagePromise: Promise<string> | undefined;
 /**
@@ -23,7 +48,7 @@ let appImagePromise: Promise<string> | undefined;
 export function appImage(): Promise<string> {
     appImagePromise ??= process.env.APP_IMAGE
         ? Promise.resolve(process.env.APP_IMAGE)
-        : buildApp({ python: "3.13", flavor: "debian", platform: "linux/amd64", noCache: false, extraCa: defaultExtraCa() });
+        : baseImages().then((base) => buildApp({ ...APP_PYTHON, ...base, noCache: false, extraCa: defaultExtraCa() }));
     return appImagePromise;
 }
 

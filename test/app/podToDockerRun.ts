@@ -1,3 +1,5 @@
+// The rendered manifest is untyped YAML; the translator checks each field it reads.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 // Turns the RENDERED Deployment's pod spec into `docker run` flags, so the real-run tests run
 // the image under exactly the constraints the manifest declares: change the manifest and the
 // test changes with it. Pure; anything in the spec it cannot reproduce faithfully is an

@@ -1,3 +1,5 @@
+// Mocked resource inputs are untyped JSON.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 

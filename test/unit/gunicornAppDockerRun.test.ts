@@ -1,3 +1,5 @@
+// Manifests are untyped JSON.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import * as assert from "assert";
 import { gunicornAppSettings, podSpec } from "../../components/gunicornAppSpec";
 import { podToDockerRun, resolveResourceField } from "../app/podToDockerRun";

@@ -1,3 +1,5 @@
+// Fixtures are untyped manifests, mutated field by field.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 import * as assert from "assert";
 import { CHECKS, WORKLOAD_TYPES, typeOfManifest } from "../../policy/checks";
 import { POLICIES } from "../../policy/policies";
@@ -30,7 +32,6 @@ const WRAP: Record<string, (spec: any) => any> = {
 function run(type: string, props: any): { policy: string; message: string }[] {
     const seen: { policy: string; message: string }[] = [];
     for (const p of POLICIES) {
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
         const validate = p.validateResource as (args: unknown, report: (m: string) => void) => void;
         validate({ type, props, name: "web", urn: "urn:x", opts: {} as any, stackTags: new Map(), isType: () => false, asType: () => undefined as any, getConfig: () => ({}) as any } as any,
             (message: string) => seen.push({ policy: p.name, message }));
