@@ -54,7 +54,7 @@ sort -u -k2,2 -k3,3 /tmp/entries.tsv | while IFS="$(printf '\t')" read -r layer 
         echo "$pkg" >>/tmp/behind; continue ;;
     esac
   fi
-  apt-get -qq download "$spec=$version" >/dev/null
+  apt-get -qq -o APT::Sandbox::User=root download "$spec=$version" >/dev/null
   # apt names the file pkg_<version with %3a for the epoch colon>_arch.deb; use the pool name.
   deb=$(basename "$file")
   [ -f "$deb" ] || mv "$pkg"_*_"$debarch".deb "$deb"
