@@ -59,6 +59,7 @@ describe("sample app image: contents", function () {
         let secretPem = "";
         let token = "";
         let runtimeBlobs: Blob[] = [];
+        let runtimeRef = "";
         let appBlobs: Blob[] = [];
 
         before(async () => {
@@ -77,6 +78,7 @@ describe("sample app image: contents", function () {
             const { builderImage, runtimeImage } = await baseImages();
             // --no-cache: a cached pip layer would not have seen this secret.
             ref = await buildApp({ ...APP_PYTHON, builderImage, runtimeImage, extraCa: secretFile, noCache: true, tag: `sample-app-secret-scan:${process.pid}` });
+            runtimeRef = runtimeImage;
             runtimeBlobs = savedBlobs(runtimeImage);
             appBlobs = savedBlobs(ref);
         });
@@ -98,6 +100,22 @@ describe("sample app image: contents", function () {
             for (const c of extra) {
                 assert.strictEqual(contains(appBlobs, Buffer.from(c.line)), undefined, `PEM of a build CA found: ${c.line}`);
                 assert.strictEqual(contains(appBlobs, c.der.subarray(0, 64)), undefined, "DER of a build CA found");
+            }
+        });
+        it("the scan finds the CA and the token when a build does copy them (negative control)", () => {
+            const ctx = path.join(tmp, "leak");
+            fs.mkdirSync(ctx);
+            fs.writeFileSync(path.join(ctx, "extra_ca.pem"), secretPem);
+            const leaky = `sample-app-leak-control:${process.pid}`;
+            execFileSync("docker", ["buildx", "build", "--network", "host", "--pull=false", "--provenance=false", "--progress", "quiet", "-t", leaky, "--load", "-f", "-", ctx],
+                { input: `FROM ${runtimeRef}\nCOPY extra_ca.pem /etc/leaked.pem\n`, stdio: ["pipe", "ignore", "inherit"] });
+            try {
+                const blobs = savedBlobs(leaky);
+                const marker = certificates(secretPem).at(-1)!;
+                assert.ok(contains(blobs, Buffer.from(token)));
+                assert.ok(contains(blobs, Buffer.from(marker.line)));
+            } finally {
+                docker(["rmi", leaky], { allowFail: true });
             }
         });
         it("no layer holds a file under /run/secrets", () => {
