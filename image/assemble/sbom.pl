@@ -42,6 +42,14 @@ for my $p (@pkgs) {
     $c .= ",\"properties\":[" . join(',', @props) . "]}";
     push @components, $c;
 }
+# Upstream flavour: CPython is no Debian package; image/cpython/payload.sh leaves its
+# component (name, version, purl pkg:generic/cpython, source URL, sha256) in the runtime root.
+(my $root = $statusd) =~ s{/var/lib/dpkg/status\.d/?$}{};
+if (open(my $cf, '<', "$root/usr/local/share/cpython/cdx-component.json")) {
+    my $c = <$cf>; close $cf; chomp $c;
+    ($pyver) = $c =~ /"name":"cpython","version":"([^"]+)"/;
+    push @components, $c;
+}
 my $h = $locksha;
 my $uuid = substr($h, 0, 8) . '-' . substr($h, 8, 4) . '-5' . substr($h, 13, 3) . '-' . sprintf('%x', (hex(substr($h, 16, 1)) & 3) | 8) . substr($h, 17, 3) . '-' . substr($h, 20, 12);
 my @t = gmtime($epoch);
