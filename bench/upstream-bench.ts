@@ -1,0 +1,114 @@
+/**
+ * npm run --silent bench:upstream [-- --rounds 5 --runs 15 --fast]
+ *
+ * The upstream-CPython images (issue 4) beside Debian's, in one run on one machine:
+ *   - compressed/unpacked size and package count of each runtime (bench/image-bench.ts's
+ *     measureImage), cold imports of the same module set (its coldImportMs: hardened
+ *     container, uid 65532, read-only root), and the Google-equivalent for the ratio;
+ *   - a CPU workload (bench/cpu_workload.py: nbody, json, regex, richards-style, strings)
+ *     run in-container; the fair pair is upstream 3.13 (PGO+LTO) vs Debian's 3.13, both
+ *     3.13.5 here; other upstream minors are reported beside them when their tarball can be
+ *     served.
+ * Medians of >= 5 alternating rounds. Upstream builds come from the loopback mirror
+ * (scripts/python-mirror.ts, Debian's pool), because python.org is unreachable here.
+ * `--fast` benchmarks --fast upstream builds (no PGO/LTO): quicker, not the production build.
+ * Writes bench/results/upstream-bench.{json,md}; the Markdown goes to stdout too.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { docker, HARDENED } from "../image/checks/lib";
+import { parseBuildArgs, runBuild } from "../scripts/image-build";
+import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, serveMirror } from "../scripts/python-mirror";
+import { coldImportMs, measureImage, type ImageSizes } from "./image-bench";
+
+const ROOT = path.resolve(__dirname, "..");
+const log = (m: string) => process.stderr.write(`[bench:upstream] ${m}\n`);
+const argv = process.argv.slice(2);
+const opt = (name: string, def: string) => (argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--${name}`) + 1] : def);
+
+function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** One in-container run of the CPU workload: its total ms (hardened, no network). */
+export function cpuWorkloadMs(ref: string): number {
+    const r = docker(["run", "--rm", ...HARDENED, "-v", `${path.join(ROOT, "bench")}:/bench:ro`, "--entrypoint", "/usr/bin/python3", ref, "/bench/cpu_workload.py"]);
+    return Number(JSON.parse(r.stdout.trim()).total);
+}
+
+interface Row { label: string; ref: string; sizes?: ImageSizes; importMs: number[]; cpuMs: number[] }
+
+async function main(): Promise<void> {
+    const rounds = Number(opt("rounds", "5"));
+    const runs = Number(opt("runs", "15"));
+    const fast = argv.includes("--fast");
+    if (!(rounds >= 5)) throw new Error("--rounds must be >= 5 (medians of at least 5 alternating runs)");
+
+    const entries = await debianMirrorEntries();
+    const present = await fillMirror(DEFAULT_MIRROR_ROOT, entries, log);
+    const mirror = await serveMirror(DEFAULT_MIRROR_ROOT);
+    const rows: Row[] = [];
+    try {
+        log("building Debian's 3.13 runtime");
+        rows.push({ label: "debian 3.13", ref: await runBuild(parseBuildArgs(["--python", "3.13", "--flavor", "debian"])), importMs: [], cpuMs: [] });
+        for (const e of entries.filter((x) => present.includes(x.version))) {
+            const minor = e.version.split(".").slice(0, 2).join(".");
+            log(`building upstream ${e.version} (${fast ? "--fast" : "PGO+LTO"})`);
+            const ref = await runBuild(parseBuildArgs(["--python", minor, "--flavor", "upstream", ...(fast ? ["--fast"] : []),
+                "--python-mirror", mirror.url, "--python-version", e.version, "--python-sha256", e.sha256]));
+            rows.push({ label: `upstream ${e.version}${fast ? " (fast)" : ""}`, ref, importMs: [], cpuMs: [] });
+        }
+        const google = path.join(ROOT, "bench/results/google-equivalent-debian-3.13.lock.json");
+        if (fs.existsSync(google)) {
+            rows.push({ label: "google-equivalent 3.13", importMs: [], cpuMs: [], ref: await runBuild(parseBuildArgs(["--python", "3.13", "--flavor", "debian",
+                "--lock", google, "--name", "python-google-equivalent", "--build-arg", "TRIM=0", "--build-arg", "COMPILE_BYTECODE=0"])) });
+        } else log(`no ${path.relative(ROOT, google)} (written by npm run bench): Google-equivalent row skipped`);
+    } finally {
+        await mirror.close();
+    }
+    for (const r of rows) r.sizes = measureImage(r.ref);
+    for (let i = 0; i < rounds; i++) {
+        // Alternate the order every round so drift (other load, thermal) hits both sides alike.
+        const order = i % 2 ? [...rows].reverse() : rows;
+        for (const r of order) {
+            r.importMs.push(coldImportMs(r.ref, runs));
+            if (!r.label.startsWith("google")) r.cpuMs.push(cpuWorkloadMs(r.ref));
+        }
+        log(`round ${i + 1}/${rounds} done`);
+    }
+    const debian = rows[0];
+    const google = rows.find((r) => r.label.startsWith("google"));
+    const result = rows.map((r) => ({
+        label: r.label, ref: r.ref, ...r.sizes,
+        compressedMB: +((r.sizes!.compressedBytes) / 1e6).toFixed(1),
+        coldImportMs: +median(r.importMs).toFixed(1),
+        coldImportVsGoogle: google ? +(median(r.importMs) / median(google.importMs)).toFixed(2) : null,
+        cpuWorkloadMs: r.cpuMs.length ? +median(r.cpuMs).toFixed(1) : null,
+        // > 1: faster than Debian's 3.13 (speed = Debian time / this time).
+        cpuSpeedVsDebian313: r.cpuMs.length ? +(median(debian.cpuMs) / median(r.cpuMs)).toFixed(3) : null,
+        samples: { importMs: r.importMs, cpuMs: r.cpuMs },
+    }));
+    const md = [
+        `# Upstream CPython images (${new Date().toISOString().slice(0, 10)}, ${rounds} alternating rounds, medians)`,
+        "",
+        "| image | compressed MB | packages | cold imports ms | vs Google-eq | CPU workload ms | speed vs Debian 3.13 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ...result.map((r) => `| ${r.label} | ${r.compressedMB} | ${r.packages} | ${r.coldImportMs} | ${r.coldImportVsGoogle ?? "-"} | ${r.cpuWorkloadMs ?? "-"} | ${r.cpuSpeedVsDebian313 ?? "-"} |`),
+        "",
+        `Command: npm run --silent bench:upstream -- --rounds ${rounds} --runs ${runs}${fast ? " --fast" : ""}`,
+        "",
+    ].join("\n");
+    const outDir = path.join(ROOT, "bench/results");
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, "upstream-bench.json"), JSON.stringify({ rounds, runs, fast, results: result }, null, 2) + "\n");
+    fs.writeFileSync(path.join(outDir, "upstream-bench.md"), md);
+    process.stdout.write(md);
+}
+
+if (require.main === module) {
+    main().catch((e: Error) => {
+        process.stderr.write(`bench:upstream: ${e.message}\n`);
+        process.exit(1);
+    });
+}
