@@ -1,0 +1,70 @@
+// Registered inputs are untyped JSON.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+// The stack wires the sample app: the app image is built on this stack's builder/runtime
+// images and pushed to the repository, GunicornApp deploys it by digest, and the app keys of
+// the stack config reach the objects.
+import * as assert from "assert";
+import { ProgramRun, Registration, runProgram } from "../../scripts/lib/mockRuntime";
+import { isDigestReference } from "../../components/gunicornAppSpec";
+
+const OVERRIDES = { "distroless-python:locksDir": "test/fixtures/locks" };
+
+function one(run: ProgramRun, type: string, name?: string): Registration {
+    const found = run.registrations.filter((r) => r.type === type && (name === undefined || r.name === name));
+    assert.strictEqual(found.length, 1, `${type} ${name ?? ""}: ${found.length} registered`);
+    return found[0];
+}
+
+describe("stack: the sample app", function () {
+    this.timeout(60000);
+    let dev: ProgramRun;
+    let prod: ProgramRun;
+    before(async () => {
+        dev = await runProgram({ stack: "dev", overrides: OVERRIDES });
+        prod = await runProgram({ stack: "prod", overrides: OVERRIDES });
+    });
+
+    it("builds the app image on this stack's builder and runtime images, pushed to the repository", () => {
+        const img = one(dev, "docker-build:index:Image", "sample-app-image").inputs as any;
+        const builder = one(dev, "docker-build:index:Image", "python-313-builder-image").inputs as any;
+        assert.strictEqual(img.push, true);
+        assert.deepStrictEqual(img.context, { location: "app" });
+        assert.match(img.buildArgs.BUILDER_IMAGE, /\/python@sha256:[0-9a-f]{64}$/);
+        assert.match(img.buildArgs.RUNTIME_IMAGE, /\/python@sha256:[0-9a-f]{64}$/);
+        assert.notStrictEqual(img.buildArgs.BUILDER_IMAGE, img.buildArgs.RUNTIME_IMAGE);
+        assert.ok(builder.tags[0].endsWith("-builder"));
+        assert.match(img.tags[0], /^europe-west1-docker\.pkg\.dev\/distroless-python-dev\/distroless-python\/sample-app:app-[0-9a-f]{12}$/);
+        assert.strictEqual(one(dev, "docker-build:index:Image", "sample-app-image").options.retainOnDelete, true);
+    });
+    it("deploys that image by digest and exports it", () => {
+        const dep = one(dev, "kubernetes:apps/v1:Deployment").inputs as any;
+        const image = dep.spec.template.spec.containers[0].image;
+        assert.ok(isDigestReference(image), image);
+        assert.strictEqual(image, dev.outputs.appImageRef);
+        assert.ok(image.startsWith("europe-west1-docker.pkg.dev/distroless-python-dev/distroless-python/sample-app@sha256:"));
+    });
+    it("targets the stack's cluster through an explicit provider (kubeContext)", () => {
+        const p = one(dev, "pulumi:providers:kubernetes").inputs as any;
+        assert.strictEqual(p.context, "gke_distroless-python-dev_europe-west1_dev");
+    });
+    it("grants the GKE nodes read access on the repository, not the project", () => {
+        const m = one(dev, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").inputs as any;
+        assert.deepStrictEqual([m.role, m.member, m.repository, m.location], [
+            "roles/artifactregistry.reader", "serviceAccount:gke-nodes@distroless-python-dev.iam.gserviceaccount.com", "distroless-python", "europe-west1"]);
+    });
+    it("prod runs more replicas and a higher HPA ceiling", () => {
+        const hpa = one(prod, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs as any;
+        assert.deepStrictEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [3, 12]);
+        assert.strictEqual((one(prod, "kubernetes:apps/v1:Deployment").inputs as any).spec.replicas, 3);
+    });
+    it("appEnabled false builds and deploys nothing of the app", async () => {
+        const off = await runProgram({ stack: "dev", overrides: { ...OVERRIDES, "distroless-python:appEnabled": "false" } });
+        assert.deepStrictEqual(off.registrations.filter((r) => r.type.startsWith("kubernetes:") || r.name.startsWith("sample-app")).map((r) => r.name), []);
+    });
+    it("without a builder variant the app cannot be built: the error names the key", async () => {
+        await assert.rejects(
+            runProgram({ stack: "dev", overrides: { ...OVERRIDES, "distroless-python:variants": '["runtime"]' } }),
+            { message: 'config key "distroless-python:variants": ["runtime"] lacks builder or runtime, which the sample app (appEnabled: true) builds on; accepted: include both, or set appEnabled: false' },
+        );
+    });
+});
