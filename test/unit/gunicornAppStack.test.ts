@@ -38,7 +38,7 @@ describe("stack: the sample app", function () {
     });
     it("deploys that image by digest and exports it", () => {
         const dep = one(dev, "kubernetes:apps/v1:Deployment").inputs as any;
-        const image = dep.spec.template.spec.containers[0].image;
+        const image: string = dep.spec.template.spec.containers[0].image;
         assert.ok(isDigestReference(image), image);
         assert.strictEqual(image, dev.outputs.appImageRef);
         assert.ok(image.startsWith("europe-west1-docker.pkg.dev/distroless-python-dev/distroless-python/sample-app@sha256:"));
