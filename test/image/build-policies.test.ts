@@ -13,6 +13,7 @@ import { compareDebianVersions } from "../../scripts/image/debianVersion";
 import { docker, python } from "../../image/checks/lib";
 import { CHECKS } from "../../image/checks/checks";
 import { builtImage, buildOnce } from "./images";
+import { CONTEXT, revisionOf } from "../../scripts/image-build";
 
 const ROOT = path.resolve(__dirname, "../..");
 const LOCK = path.join(ROOT, "image/locks/debian-3.13.json");
@@ -29,6 +30,10 @@ function writeTempLock(lock: Lock): string {
 
 function imageId(ref: string): string {
   return docker(["image", "inspect", ref, "--format", "{{.Id}}"]).stdout.trim();
+}
+
+function layerDigests(ref: string): string[] {
+  return JSON.parse(docker(["image", "inspect", ref, "--format", "{{json .RootFS.Layers}}"]).stdout) as string[];
 }
 
 async function buildFails(o: Parameters<typeof buildOnce>[0]): Promise<string> {
@@ -62,18 +67,25 @@ describe("image build policies (python-debian 3.13)", function () {
   });
 
   it("reproducible: two --no-cache builds of the same lock give the same digest; one package version changed gives another", async function () {
+    // IMAGE_TEST_PRUNE=1 (CI) empties the whole BuildKit cache between the builds; without it,
+    // --no-cache still re-runs every step. REVISION is pinned: on a shared working tree someone
+    // else's edit of image/ between the two builds would change the label, not the content.
+    const revision = revisionOf(CONTEXT);
     if (process.env.IMAGE_TEST_PRUNE === "1") docker(["builder", "prune", "-af"]);
-    const a = imageId(await buildOnce({ noCache: true }));
+    const refA = await buildOnce({ noCache: true, buildArgs: { REVISION: revision } });
+    const a = imageId(refA);
+    const layersA = layerDigests(refA);
     if (process.env.IMAGE_TEST_PRUNE === "1") docker(["builder", "prune", "-af"]);
-    const b = imageId(await buildOnce({ noCache: true }));
-    assert.equal(b, a, "same lock, different digest");
+    const refB = await buildOnce({ noCache: true, buildArgs: { REVISION: revision } });
+    const b = imageId(refB);
+    assert.equal(b, a, `same lock, different digest; layers ${JSON.stringify(layersA)} vs ${JSON.stringify(layerDigests(refB))}`);
 
     // One runtime package at another version: an older one a second suite still carries
     // (e.g. trixie vs trixie-security), allowed past the "behind" gate for this test only.
     const lock = readLock();
     const changed = await olderVersionSomewhere(lock);
     if (!changed) this.skip();
-    const c = imageId(await buildOnce({ lock: writeTempLock(changed.lock), buildArgs: { ALLOW_BEHIND: changed.pkg } }));
+    const c = imageId(await buildOnce({ lock: writeTempLock(changed.lock), buildArgs: { ALLOW_BEHIND: changed.pkg, REVISION: revision } }));
     assert.notEqual(c, a, `changing ${changed.pkg} did not change the digest`);
   });
 
