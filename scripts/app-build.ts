@@ -125,7 +125,7 @@ export async function baseImage(python: string, flavor: string, variant: string,
 }
 
 /** The docker buildx argv for the app image (pure, so tests can check the secret handling). */
-export function buildxArgs(o: AppBuildOptions & { builderImage: string; runtimeImage: string }, tag: string, iidfile: string): string[] {
+export function buildxArgs(o: AppBuildOptions & { builderImage: string; runtimeImage: string }, tag: string, metadataFile: string): string[] {
     return [
         "buildx", "build", "--network", "host", "--pull=false", "--progress", "plain",
         "--platform", o.platform,
@@ -134,7 +134,9 @@ export function buildxArgs(o: AppBuildOptions & { builderImage: string; runtimeI
         ...(o.extraCa ? ["--secret", `id=extra_ca,src=${o.extraCa}`] : []),
         ...(o.noCache ? ["--no-cache"] : []),
         "--provenance=false", "--sbom=false",
-        "--iidfile", iidfile,
+        // The metadata file carries the pushed manifest's digest (`containerimage.digest`);
+        // --iidfile would give the config digest, which no registry resolves as a manifest.
+        "--metadata-file", metadataFile,
         "-t", tag,
         ...(o.push ? ["--push"] : ["--load"]),
         APP_CONTEXT,
@@ -149,7 +151,8 @@ export async function buildApp(o: AppBuildOptions): Promise<string> {
     const tag = o.tag ?? `${name}:${appTag(builderImage, runtimeImage)}`;
     const iidfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "app-build-")), "iid");
     await run("docker", buildxArgs({ ...o, builderImage, runtimeImage }, tag, iidfile), false);
-    const digest = fs.readFileSync(iidfile, "utf8").trim();
+    const digest = String(JSON.parse(fs.readFileSync(iidfile, "utf8"))["containerimage.digest"] ?? "");
+    if (o.push && !/^sha256:[0-9a-f]{64}$/.test(digest)) throw new Error(`docker buildx reported no manifest digest for ${tag}`);
     fs.rmSync(path.dirname(iidfile), { recursive: true, force: true });
     return o.push ? `${tag.replace(/:[^:/]+$/, "")}@${digest}` : tag;
 }

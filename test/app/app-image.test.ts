@@ -124,6 +124,14 @@ describe("sample app image: contents", function () {
         });
     });
 
+    it("app:build --push prints a digest reference the registry resolves to a manifest", async () => {
+        const registry = process.env.REGISTRY_ADDR ?? "127.0.0.1:5000";
+        const ref = await buildApp({ ...APP_PYTHON, ...(await baseImages()), noCache: false, extraCa: defaultExtraCa(), push: registry });
+        assert.match(ref, new RegExp(`^${registry.replace(/\./g, "\\.")}/sample-app@sha256:[0-9a-f]{64}$`));
+        const inspect = docker(["buildx", "imagetools", "inspect", "--raw", ref]);
+        assert.match(JSON.parse(inspect).mediaType, /manifest/);
+    });
+
     describe("runtime contents", () => {
         let ref = "";
         let files: TarEntry[] = [];
