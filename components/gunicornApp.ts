@@ -48,6 +48,13 @@ export interface GunicornAppArgs extends GunicornAppSizing {
      * source, on the app port only; everything else, egress included, is denied.
      */
     allowedIngressFrom?: k8s.types.input.networking.v1.NetworkPolicyPeer[];
+    /**
+     * Egress the app may use; everything else is denied. The sample app needs none. An app
+     * that calls Google APIs through Workload Identity needs DNS (kube-dns, port 53) and HTTPS
+     * (443) out, and on GKE the metadata server (169.254.169.254/32, ports 80 and 988).
+     * Default: `[]` (no egress at all).
+     */
+    allowedEgress?: k8s.types.input.networking.v1.NetworkPolicyEgressRule[];
     /** Optional GKE Workload Identity binding for the pod's service account. Default: none. */
     workloadIdentity?: WorkloadIdentityArgs;
     /** Optional `roles/artifactregistry.reader` grant on the image's repository. Default: none. */
@@ -220,6 +227,14 @@ export class GunicornApp extends pulumi.ComponentResource {
                 }],
             },
         }, inNs);
+
+        const egress = args.allowedEgress ?? [];
+        if (egress.length > 0) {
+            new k8s.networking.v1.NetworkPolicy(`${name}-allow-egress`, {
+                metadata: meta("allow-egress"),
+                spec: { podSelector: { matchLabels: selector }, policyTypes: ["Egress"], egress },
+            }, inNs);
+        }
 
         this.namespace = ns.metadata.name;
         this.serviceName = service.metadata.name;

@@ -278,7 +278,8 @@ export function podSpec(s: GunicornAppSettings, image: pulumi.Input<string>, ser
         },
         // Drain: endpoint removal propagates to kube-proxy and load balancers
         // asynchronously, so the pod keeps serving for a few seconds before Gunicorn gets
-        // SIGTERM. The image has no `sleep` binary: the kubelet's sleep action does it.
+        // SIGTERM. The image has no `sleep` binary: the kubelet's sleep action does it
+        // (PodLifecycleSleepAction: beta and on by default since Kubernetes 1.30).
         lifecycle: s.preStopSleepSeconds > 0 ? { preStop: { sleep: { seconds: s.preStopSleepSeconds } } } : undefined,
         terminationMessagePolicy: "FallbackToLogsOnError",
     };

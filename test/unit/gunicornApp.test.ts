@@ -196,6 +196,14 @@ describe("GunicornApp: the objects it creates", () => {
         const allow = find("kubernetes:networking.k8s.io/v1:NetworkPolicy", "web-allow-http");
         assert.deepStrictEqual(allow.spec.ingress, [{ ports: [{ protocol: "TCP", port: 8080 }] }]);
     });
+    it("allows no egress unless asked; allowedEgress adds exactly those rules", async () => {
+        assert.ok(!registered.some((r) => r.name === "web-allow-egress"));
+        const dns = { to: [{ namespaceSelector: {} }], ports: [{ protocol: "UDP", port: 53 }] };
+        new app.GunicornApp("egress", { image: IMAGE, namespace: "egress", allowedEgress: [dns] });
+        await settle();
+        const p = find("kubernetes:networking.k8s.io/v1:NetworkPolicy", "egress-allow-egress");
+        assert.deepStrictEqual([p.spec.policyTypes, p.spec.egress], [["Egress"], [dns]]);
+    });
     it("without GKE options creates no GCP resources", async () => {
         const before = registered.length;
         new app.GunicornApp("plain", { image: IMAGE, namespace: "plain" });
