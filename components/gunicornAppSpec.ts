@@ -74,7 +74,8 @@ export interface GunicornAppSettings {
     autopilot: boolean;
 }
 
-export const DEFAULTS = {
+/** Defaults of GunicornApp's sizing args (the stack's app* config keys default to the same values). */
+export const GUNICORN_APP_DEFAULTS = {
     namespace: "sample-app",
     replicas: 2,
     maxReplicas: 6,
@@ -127,25 +128,25 @@ export interface GunicornAppSizing {
 
 /** Resolves defaults; the single place they are applied. */
 export function gunicornAppSettings(name: string, args: GunicornAppSizing): GunicornAppSettings {
-    const preStopSleepSeconds = args.preStopSleepSeconds ?? DEFAULTS.preStopSleepSeconds;
-    const gracefulTimeoutSeconds = args.gracefulTimeoutSeconds ?? DEFAULTS.gracefulTimeoutSeconds;
-    const replicas = args.replicas ?? DEFAULTS.replicas;
+    const preStopSleepSeconds = args.preStopSleepSeconds ?? GUNICORN_APP_DEFAULTS.preStopSleepSeconds;
+    const gracefulTimeoutSeconds = args.gracefulTimeoutSeconds ?? GUNICORN_APP_DEFAULTS.gracefulTimeoutSeconds;
+    const replicas = args.replicas ?? GUNICORN_APP_DEFAULTS.replicas;
     return {
         name,
-        namespace: args.namespace ?? DEFAULTS.namespace,
+        namespace: args.namespace ?? GUNICORN_APP_DEFAULTS.namespace,
         replicas,
-        maxReplicas: args.maxReplicas ?? Math.max(DEFAULTS.maxReplicas, replicas),
-        targetCpuUtilization: args.targetCpuUtilization ?? DEFAULTS.targetCpuUtilization,
-        cpu: args.cpu ?? DEFAULTS.cpu,
-        memory: args.memory ?? DEFAULTS.memory,
-        tmpSizeLimit: args.tmpSizeLimit ?? DEFAULTS.tmpSizeLimit,
-        containerPort: args.containerPort ?? DEFAULTS.containerPort,
-        servicePort: args.servicePort ?? DEFAULTS.servicePort,
+        maxReplicas: args.maxReplicas ?? Math.max(GUNICORN_APP_DEFAULTS.maxReplicas, replicas),
+        targetCpuUtilization: args.targetCpuUtilization ?? GUNICORN_APP_DEFAULTS.targetCpuUtilization,
+        cpu: args.cpu ?? GUNICORN_APP_DEFAULTS.cpu,
+        memory: args.memory ?? GUNICORN_APP_DEFAULTS.memory,
+        tmpSizeLimit: args.tmpSizeLimit ?? GUNICORN_APP_DEFAULTS.tmpSizeLimit,
+        containerPort: args.containerPort ?? GUNICORN_APP_DEFAULTS.containerPort,
+        servicePort: args.servicePort ?? GUNICORN_APP_DEFAULTS.servicePort,
         gracefulTimeoutSeconds,
         preStopSleepSeconds,
         terminationGracePeriodSeconds: args.terminationGracePeriodSeconds ?? defaultTerminationGrace(preStopSleepSeconds, gracefulTimeoutSeconds),
-        startupBudgetSeconds: args.startupBudgetSeconds ?? DEFAULTS.startupBudgetSeconds,
-        autopilot: args.autopilot ?? DEFAULTS.autopilot,
+        startupBudgetSeconds: args.startupBudgetSeconds ?? GUNICORN_APP_DEFAULTS.startupBudgetSeconds,
+        autopilot: args.autopilot ?? GUNICORN_APP_DEFAULTS.autopilot,
     };
 }
 
