@@ -5,7 +5,8 @@
 // the stack config reach the objects.
 import * as assert from "assert";
 import { ProgramRun, Registration, runProgram } from "../../scripts/lib/mockRuntime";
-import { isDigestReference } from "../../components/gunicornAppSpec";
+import { GUNICORN_APP_DEFAULTS, isDigestReference } from "../../components/gunicornAppSpec";
+import { schema } from "../../config/schema";
 
 const OVERRIDES = { "distroless-python:locksDir": "test/fixtures/locks" };
 
@@ -56,6 +57,11 @@ describe("stack: the sample app", function () {
         const hpa = one(prod, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs as any;
         assert.deepStrictEqual([hpa.spec.minReplicas, hpa.spec.maxReplicas], [3, 12]);
         assert.strictEqual((one(prod, "kubernetes:apps/v1:Deployment").inputs as any).spec.replicas, 3);
+    });
+    it("the stack's app keys default to the component's defaults (one value, never drifting)", () => {
+        assert.deepStrictEqual(
+            [schema.appNamespace.default, schema.appReplicas.default, schema.appMaxReplicas.default, schema.appCpu.default, schema.appMemory.default, schema.appAutopilot.default],
+            [GUNICORN_APP_DEFAULTS.namespace, GUNICORN_APP_DEFAULTS.replicas, GUNICORN_APP_DEFAULTS.maxReplicas, GUNICORN_APP_DEFAULTS.cpu, GUNICORN_APP_DEFAULTS.memory, GUNICORN_APP_DEFAULTS.autopilot]);
     });
     it("appEnabled false builds and deploys nothing of the app", async () => {
         const off = await runProgram({ stack: "dev", overrides: { ...OVERRIDES, "distroless-python:appEnabled": "false" } });
