@@ -84,7 +84,7 @@ describe("sample app under the rendered pod spec (docker run)", function () {
         const results = [];
         for (let i = 0; i < 20; i++) results.push((await httpGet(pid, plan.port, "/")).status);
         let after: number[] = [];
-        // Up to 15 s: on a loaded 2-core CI machine the fork and re-import take a while.
+        // Up to 15 s: on a loaded 2-core CI machine the master notices and forks late.
         for (let i = 0; i < 300; i++) {
             after = childPids(pid);
             if (after.length === before.length && !after.includes(victim)) break;
