@@ -2,6 +2,7 @@
 // (podToDockerRun), behaves as the manifest promises: ready within the startup budget,
 // error-free under load, drains in-flight requests on SIGTERM, survives a killed worker.
 import * as assert from "assert";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import { DockerRunPlan, podToDockerRun } from "./podToDockerRun";
 import { appImage, childPids, containerPid, docker, httpGet, renderedDeployment, sleep, waitFor200, wrk } from "./harness";
@@ -113,7 +114,11 @@ describe("sample app under the rendered pod spec (docker run)", function () {
         // During preStop the pod still serves (endpoints are being withdrawn elsewhere).
         assert.strictEqual((await httpGet(pid, plan.port, plan.readinessPath)).status, 200);
         docker(["kill", "--signal", "SIGTERM", id]);
-        const exit = docker(["wait", id]);
+        // The kubelet's SIGKILL at the end of the grace period (which began with preStop).
+        const remaining = plan.terminationGracePeriodSeconds * 1000 - (Date.now() - t0);
+        const killer = setTimeout(() => docker(["kill", "--signal", "SIGKILL", id], { allowFail: true }), Math.max(0, remaining));
+        const exit = await new Promise<string>((resolve) => execFile("docker", ["wait", id], { encoding: "utf8" }, (_e, out) => resolve(String(out).trim())));
+        clearTimeout(killer);
         const elapsed = (Date.now() - t0) / 1000;
         const r = await slow;
         assert.strictEqual(r.status, 200, `slow request got ${r.status}`);
