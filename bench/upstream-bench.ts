@@ -12,6 +12,9 @@
  * Medians of >= 5 alternating rounds. Upstream builds come from the loopback mirror
  * (scripts/python-mirror.ts, Debian's pool), because python.org is unreachable here.
  * `--fast` benchmarks --fast upstream builds (no PGO/LTO): quicker, not the production build.
+ * `--image LABEL=REF` (repeatable) adds an already built image as a row instead of building,
+ * e.g. the bare interpreter of `image/cpython/Dockerfile --target cpython-smoke` (PGO+LTO):
+ * its CPU numbers are the interpreter's; its size is not a distroless image's.
  * Writes bench/results/upstream-bench.{json,md}; the Markdown goes to stdout too.
  */
 import * as fs from "node:fs";
@@ -33,11 +36,11 @@ function median(xs: number[]): number {
 
 /** One in-container run of the CPU workload: its total ms (hardened, no network). */
 export function cpuWorkloadMs(ref: string): number {
-    const r = docker(["run", "--rm", ...HARDENED, "-v", `${path.join(ROOT, "bench")}:/bench:ro`, "--entrypoint", "/usr/bin/python3", ref, "/bench/cpu_workload.py"]);
+    const r = docker(["run", "--rm", ...HARDENED, "-v", `${path.join(ROOT, "bench")}:/bench:ro`, "--entrypoint", "python3", ref, "/bench/cpu_workload.py"]);
     return Number(JSON.parse(r.stdout.trim()).total);
 }
 
-interface Row { label: string; ref: string; sizes?: ImageSizes; importMs: number[]; cpuMs: number[] }
+interface Row { label: string; ref: string; sizes?: ImageSizes; importMs: number[]; cpuMs: number[]; cpuOnly?: boolean }
 
 async function main(): Promise<void> {
     const rounds = Number(opt("rounds", "5"));
@@ -52,7 +55,9 @@ async function main(): Promise<void> {
     try {
         log("building Debian's 3.13 runtime");
         rows.push({ label: "debian 3.13", ref: await runBuild(parseBuildArgs(["--python", "3.13", "--flavor", "debian"])), importMs: [], cpuMs: [] });
-        for (const e of entries.filter((x) => present.includes(x.version))) {
+        const given = argv.flatMap((a, i) => (a === "--image" ? [argv[i + 1]] : []));
+        for (const g of given) rows.push({ label: g.split("=")[0], ref: g.split("=").slice(1).join("="), importMs: [], cpuMs: [], cpuOnly: true });
+        for (const e of entries.filter((x) => present.includes(x.version) && !argv.includes("--no-build"))) {
             const minor = e.version.split(".").slice(0, 2).join(".");
             log(`building upstream ${e.version} (${fast ? "--fast" : "PGO+LTO"})`);
             const ref = await runBuild(parseBuildArgs(["--python", minor, "--flavor", "upstream", ...(fast ? ["--fast"] : []),
@@ -72,7 +77,7 @@ async function main(): Promise<void> {
         // Alternate the order every round so drift (other load, thermal) hits both sides alike.
         const order = i % 2 ? [...rows].reverse() : rows;
         for (const r of order) {
-            r.importMs.push(coldImportMs(r.ref, runs));
+            if (!r.cpuOnly) r.importMs.push(coldImportMs(r.ref, runs));
             if (!r.label.startsWith("google")) r.cpuMs.push(cpuWorkloadMs(r.ref));
         }
         log(`round ${i + 1}/${rounds} done`);
@@ -82,8 +87,8 @@ async function main(): Promise<void> {
     const result = rows.map((r) => ({
         label: r.label, ref: r.ref, ...r.sizes,
         compressedMB: +((r.sizes!.compressedBytes) / 1e6).toFixed(1),
-        coldImportMs: +median(r.importMs).toFixed(1),
-        coldImportVsGoogle: google ? +(median(r.importMs) / median(google.importMs)).toFixed(2) : null,
+        coldImportMs: r.importMs.length ? +median(r.importMs).toFixed(1) : null,
+        coldImportVsGoogle: google && r.importMs.length ? +(median(r.importMs) / median(google.importMs)).toFixed(2) : null,
         cpuWorkloadMs: r.cpuMs.length ? +median(r.cpuMs).toFixed(1) : null,
         // > 1: faster than Debian's 3.13 (speed = Debian time / this time).
         cpuSpeedVsDebian313: r.cpuMs.length ? +(median(debian.cpuMs) / median(r.cpuMs)).toFixed(3) : null,
@@ -94,7 +99,7 @@ async function main(): Promise<void> {
         "",
         "| image | compressed MB | packages | cold imports ms | vs Google-eq | CPU workload ms | speed vs Debian 3.13 |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-        ...result.map((r) => `| ${r.label} | ${r.compressedMB} | ${r.packages} | ${r.coldImportMs} | ${r.coldImportVsGoogle ?? "-"} | ${r.cpuWorkloadMs ?? "-"} | ${r.cpuSpeedVsDebian313 ?? "-"} |`),
+        ...result.map((r) => `| ${r.label} | ${r.compressedMB} | ${r.packages} | ${r.coldImportMs ?? "-"} | ${r.coldImportVsGoogle ?? "-"} | ${r.cpuWorkloadMs ?? "-"} | ${r.cpuSpeedVsDebian313 ?? "-"} |`),
         "",
         `Command: npm run --silent bench:upstream -- --rounds ${rounds} --runs ${runs}${fast ? " --fast" : ""}`,
         "",
