@@ -136,7 +136,45 @@ for layer in debug builder; do
   done
 done
 
-# ---- 5. stdlib bytecode, with the target interpreter (qemu for foreign arches) ----------------
+# ---- 5. stdlib bytecode ------------------------------------------------------------------------
+# compile_py DIR...: compileall over DIRs of the runtime rootfs. Normally the target interpreter
+# in a chroot; for a foreign architecture, when fetch.sh brought the native build of the very
+# same Python version, that one compiles copies of the same files at the same paths and the
+# __pycache__ directories are copied back (marshal output does not depend on the
+# architecture; qemu would take minutes). Otherwise qemu runs the target interpreter.
+native_py() {
+  [ -f "$debs/native/entries.tsv" ] || return 1
+  want=$(awk -F'\t' -v p="python$minor-minimal" '$1 == "runtime" && $2 == p { print $3 }' "$debs/entries.tsv")
+  have=$(awk -F'\t' -v p="python$minor-minimal" '$2 == p { print $3 }' "$debs/native/entries.tsv")
+  [ -n "$want" ] && [ "$want" = "$have" ]
+}
+compile_py() {
+  if native_py; then
+    croot=/tmp/native-python
+    if [ ! -d "$croot" ]; then
+      mkdir -p "$croot/usr/bin" "$croot/usr/lib" "$croot/usr/lib64" "$croot/usr/sbin"
+      # The merged-/usr links base-files would provide (the ELF interpreter is /lib64/...).
+      for l in bin lib lib64 sbin; do ln -s "usr/$l" "$croot/$l"; done
+      for deb in "$debs"/native/*.deb; do dpkg-deb -x "$deb" "$croot"; done
+    fi
+    for d in "$@"; do
+      # Same .py files, but the native extension modules: the compiler must run.
+      if [ -d "$croot$d/lib-dynload" ]; then rm -rf /tmp/native-dynload; mv "$croot$d/lib-dynload" /tmp/native-dynload; fi
+      rm -rf "${croot:?}$d"; mkdir -p "$croot$d"; cp -a "$r$d/." "$croot$d/"
+      if [ -d /tmp/native-dynload ]; then rm -rf "$croot$d/lib-dynload"; mv /tmp/native-dynload "$croot$d/lib-dynload"; fi
+    done
+    PYTHONHASHSEED=0 chroot "$croot" "/usr/bin/python$minor" -I -B -m compileall -f -q -j1 \
+      --invalidation-mode unchecked-hash -x '/(test|tests|idle_test)/(bad|badsyntax|.*_bad_)' "$@" >&2
+    for d in "$@"; do
+      (cd "$croot$d" && find . -type d -name __pycache__) | while read -r pc; do
+        mkdir -p "$r$d/$pc"; cp -a "$croot$d/$pc/." "$r$d/$pc/"
+      done
+    done
+  else
+    PYTHONHASHSEED=0 chroot "$r" "/usr/bin/python$minor" -I -B -m compileall -f -q -j1 \
+      --invalidation-mode unchecked-hash -x '/(test|tests|idle_test)/(bad|badsyntax|.*_bad_)' "$@" >&2
+  fi
+}
 # -B -f: the compiling interpreter must not leave timestamp-based .pyc of its own imports
 # behind (compileall would then skip them as up to date).
 # unchecked-hash: deterministic (no mtime inside) and never revalidated at import, so a
@@ -148,8 +186,7 @@ if [ "${COMPILE_BYTECODE:-1}" = 1 ]; then
   done
   # PYTHONHASHSEED=0: frozenset constants are marshalled in iteration order.
   # shellcheck disable=SC2086
-  PYTHONHASHSEED=0 chroot "$r" "/usr/bin/python$minor" -I -B -m compileall -f -q -j1 \
-    --invalidation-mode unchecked-hash -x '/(test|tests|idle_test)/(bad|badsyntax|.*_bad_)' $dirs >&2
+  compile_py $dirs
 fi
 
 # builder: pip importable by the system interpreter, so `python3 -m pip --python /venv/bin/python
@@ -160,13 +197,15 @@ if [ -n "$whl" ]; then
   rm -rf "$r/tmp/pip-unpack"; mkdir -p "$r/tmp/pip-unpack"
   cp "$whl" "$r/tmp/pip-unpack/pip.whl"
   chroot "$r" "/usr/bin/python$minor" -I -B -m zipfile -e /tmp/pip-unpack/pip.whl /tmp/pip-unpack/site
-  if [ "${COMPILE_BYTECODE:-1}" = 1 ]; then
-    PYTHONHASHSEED=0 chroot "$r" "/usr/bin/python$minor" -I -B -m compileall -f -q -j1 \
-      --invalidation-mode unchecked-hash -s /tmp/pip-unpack/site -p "$site" /tmp/pip-unpack/site >&2
-  fi
-  mkdir -p "$out/builder$site"
-  cp -a "$r/tmp/pip-unpack/site/." "$out/builder$site/"
+  # Compiled where it will live: moved to $site in the runtime tree, compiled, moved out.
+  mkdir -p "$r$site"
+  [ -z "$(ls -A "$r$site")" ] || { log "$site is not empty in the runtime tree"; exit 1; }
+  cp -a "$r/tmp/pip-unpack/site/." "$r$site/"
   rm -rf "$r/tmp/pip-unpack"
+  if [ "${COMPILE_BYTECODE:-1}" = 1 ]; then compile_py "$site"; fi
+  mkdir -p "$out/builder$site"
+  cp -a "$r$site/." "$out/builder$site/"
+  find "$r$site" -mindepth 1 -delete
 fi
 
 # ---- 6. ld.so.cache (so ctypes.util.find_library works without a shell) ----------------------

@@ -69,5 +69,21 @@ if [ -s /tmp/behind ]; then
   exit 1
 fi
 
+# Foreign architecture (arm64 on an amd64 builder): also fetch the lock's native Python core,
+# same versions, so assemble.sh compiles the bytecode natively instead of under qemu (several
+# times faster; .pyc files do not depend on the architecture). Never installed in the image.
+if [ "$arch" != "$native" ]; then
+  mkdir -p "$out/native"
+  lock_entries "$lock" "$native" | awk -F'\t' '$1 == "runtime" && $2 ~ /^(libc6|zlib1g|libexpat1|libffi8|libpython3\.[0-9]+-(minimal|stdlib)|python3\.[0-9]+-minimal)$/' \
+    >/tmp/native.tsv
+  while IFS="$(printf '\t')" read -r _ pkg version _ sha file; do
+    (cd "$out/native" && apt-get -qq -o APT::Sandbox::User=root download "$pkg:$native=$version" >/dev/null)
+    deb=$(basename "$file")
+    [ -f "$out/native/$deb" ] || mv "$out/native/$pkg"_*_"$native".deb "$out/native/$deb"
+    [ "$(sha256sum "$out/native/$deb" | cut -d' ' -f1)" = "$sha" ] || { echo "fetch.sh: native $deb does not match the lock's sha256" >&2; exit 1; }
+  done </tmp/native.tsv
+  cp /tmp/native.tsv "$out/native/entries.tsv"
+fi
+
 rm -rf /var/lib/apt/lists/*
 cp /tmp/entries.tsv "$out/entries.tsv"
