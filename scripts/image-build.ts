@@ -1,5 +1,5 @@
 /**
- * npm run --silent image:build -- --python 3.13 --flavor debian [--variant runtime|debug|builder]
+ * npm run --silent image:build -- --python 3.13 [--flavor upstream|debian] [--variant runtime|debug|builder]
  *     [--platform linux/amd64|linux/arm64] [--lock FILE] [--push REGISTRY] [--no-cache]
  *     [--base-image REF] [--mirror URL] [--security-mirror URL] [--build-arg K=V ...] [--name NAME]
  *     upstream flavour: [--fast] [--python-mirror URL] [--python-version X.Y.Z --python-sha256 HEX]
@@ -75,7 +75,8 @@ export function parseBuildArgs(argv: string[]): BuildOptions {
   }
   if (!raw.python) throw new Error(`option --python is required (a minor version such as 3.13); ${USAGE}`);
   if (!/^3\.[0-9]+$/.test(raw.python)) throw new Error(`option --python: "${raw.python}" is not a minor version; accepted: 3.X such as 3.13`);
-  const flavor = (raw.flavor ?? "debian") as Flavor;
+  // upstream (CPython from python.org) is the project's product; debian is the comparison flavour.
+  const flavor = (raw.flavor ?? "upstream") as Flavor;
   if (!["debian", "upstream"].includes(flavor)) throw new Error(`option --flavor: "${flavor}" is not supported; accepted: debian, upstream`);
   if (!BUILDABLE_FLAVORS.includes(flavor)) throw new Error(`option --flavor: "${flavor}" is not yet supported by image:build (issue 4); accepted today: ${BUILDABLE_FLAVORS.join(", ")}`);
   const variant = (raw.variant ?? "runtime") as BuildOptions["variant"];

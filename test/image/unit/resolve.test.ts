@@ -84,9 +84,9 @@ describe("image:build options", function () {
   }
   it("accepts the defaults", function () {
     const o = parseBuildArgs(["--python", "3.13"]);
-    assert.equal(o.flavor, "debian");
+    assert.equal(o.flavor, "upstream");
     assert.equal(o.variant, "runtime");
     assert.deepEqual(o.platforms, ["linux/amd64"]);
-    assert.match(o.lock, /image\/locks\/debian-3\.13\.json$/);
+    assert.match(o.lock, /image\/locks\/upstream-3\.13\.json$/);
   });
 });
