@@ -12,9 +12,10 @@
  * Medians of >= 5 alternating rounds. Upstream builds come from the loopback mirror
  * (scripts/python-mirror.ts, Debian's pool), because python.org is unreachable here.
  * `--fast` benchmarks --fast upstream builds (no PGO/LTO): quicker, not the production build.
- * `--image LABEL=REF` (repeatable) adds an already built image as a row instead of building,
- * e.g. the bare interpreter of `image/cpython/Dockerfile --target cpython-smoke` (PGO+LTO):
- * its CPU numbers are the interpreter's; its size is not a distroless image's.
+ * `--image LABEL=REF` (repeatable) adds an already built distroless image as a row;
+ * `--interp LABEL=REF` adds a bare interpreter image for the CPU workload only, e.g.
+ * `image/cpython/Dockerfile --target cpython-smoke` (same CPython build, on trixie-slim).
+ * `--no-build` builds no upstream image (use the rows given).
  * Writes bench/results/upstream-bench.{json,md}; the Markdown goes to stdout too.
  */
 import * as fs from "node:fs";
@@ -55,8 +56,10 @@ async function main(): Promise<void> {
     try {
         log("building Debian's 3.13 runtime");
         rows.push({ label: "debian 3.13", ref: await runBuild(parseBuildArgs(["--python", "3.13", "--flavor", "debian"])), importMs: [], cpuMs: [] });
-        const given = argv.flatMap((a, i) => (a === "--image" ? [argv[i + 1]] : []));
-        for (const g of given) rows.push({ label: g.split("=")[0], ref: g.split("=").slice(1).join("="), importMs: [], cpuMs: [], cpuOnly: true });
+        const given = argv.flatMap((a, i) => (a === "--image" || a === "--interp" ? [[a, argv[i + 1]]] : []));
+        for (const [kind, g] of given) {
+            rows.push({ label: g.split("=")[0], ref: g.split("=").slice(1).join("="), importMs: [], cpuMs: [], cpuOnly: kind === "--interp" });
+        }
         for (const e of entries.filter((x) => present.includes(x.version) && !argv.includes("--no-build"))) {
             const minor = e.version.split(".").slice(0, 2).join(".");
             log(`building upstream ${e.version} (${fast ? "--fast" : "PGO+LTO"})`);
@@ -72,7 +75,7 @@ async function main(): Promise<void> {
     } finally {
         await mirror.close();
     }
-    for (const r of rows) r.sizes = measureImage(r.ref);
+    for (const r of rows) if (!r.cpuOnly) r.sizes = measureImage(r.ref);
     for (let i = 0; i < rounds; i++) {
         // Alternate the order every round so drift (other load, thermal) hits both sides alike.
         const order = i % 2 ? [...rows].reverse() : rows;
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
     const google = rows.find((r) => r.label.startsWith("google"));
     const result = rows.map((r) => ({
         label: r.label, ref: r.ref, ...r.sizes,
-        compressedMB: +((r.sizes!.compressedBytes) / 1e6).toFixed(1),
+        compressedMB: r.sizes ? +(r.sizes.compressedBytes / 1e6).toFixed(1) : null,
         coldImportMs: r.importMs.length ? +median(r.importMs).toFixed(1) : null,
         coldImportVsGoogle: google && r.importMs.length ? +(median(r.importMs) / median(google.importMs)).toFixed(2) : null,
         cpuWorkloadMs: r.cpuMs.length ? +median(r.cpuMs).toFixed(1) : null,
@@ -99,7 +102,7 @@ async function main(): Promise<void> {
         "",
         "| image | compressed MB | packages | cold imports ms | vs Google-eq | CPU workload ms | speed vs Debian 3.13 |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-        ...result.map((r) => `| ${r.label} | ${r.compressedMB} | ${r.packages} | ${r.coldImportMs ?? "-"} | ${r.coldImportVsGoogle ?? "-"} | ${r.cpuWorkloadMs ?? "-"} | ${r.cpuSpeedVsDebian313 ?? "-"} |`),
+        ...result.map((r) => `| ${r.label} | ${r.compressedMB ?? "-"} | ${r.packages ?? "-"} | ${r.coldImportMs ?? "-"} | ${r.coldImportVsGoogle ?? "-"} | ${r.cpuWorkloadMs ?? "-"} | ${r.cpuSpeedVsDebian313 ?? "-"} |`),
         "",
         `Command: npm run --silent bench:upstream -- --rounds ${rounds} --runs ${runs}${fast ? " --fast" : ""}`,
         "",
