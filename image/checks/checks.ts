@@ -234,6 +234,28 @@ print("ok", found)`, { platform, allowFail: true });
     },
   },
   {
+    name: "status_d_matches_files",
+    policy: "every package has status.d/<pkg> (installed) and <pkg>.md5sums, and every md5sums line matches the file in the image",
+    run({ image, platform }) {
+      const r = python(image, `
+import hashlib, os
+d = "/var/lib/dpkg/status.d"
+names = sorted(os.listdir(d))
+pkgs = [n for n in names if not n.endswith(".md5sums")]
+problems = [p + ": no md5sums" for p in pkgs if p + ".md5sums" not in names]
+problems += [p + ": not 'install ok installed'" for p in pkgs if "\\nStatus: install ok installed\\n" not in open(f"{d}/{p}").read()]
+for p in pkgs:
+    for line in open(f"{d}/{p}.md5sums") if p + ".md5sums" in names else []:
+        digest, path = line.rstrip("\\n").split("  ", 1)
+        with open("/" + path, "rb") as f:
+            if hashlib.md5(f.read()).hexdigest() != digest:
+                problems.append(p + ": " + path + " differs")
+print(len(pkgs), problems)
+raise SystemExit(1 if problems or not pkgs else 0)`, { platform, allowFail: true });
+      expect(r.code === 0, `status.d does not match the image: ${r.stdout}${r.stderr}`);
+    },
+  },
+  {
     name: "scanner_sees_lock",
     policy: "a scanner (Trivy's analyzers) sees exactly the lock's packages and versions, and Debian 13",
     run(input) {
