@@ -31,7 +31,7 @@ fi
 # libpython3.X.so are out of scope for a distroless runtime.
 # System libraries instead of bundled copies (expat, libmpdec, libffi), so Debian security
 # updates reach them and scanners see them. No readline/gdbm (GPL; 3.13's REPL does not
-# need readline, dbm.sqlite3 replaces gdbm), no tkinter (no Tk in a server image).
+# need readline); dbm.ndbm on Berkeley DB like Debian's; no tkinter (no Tk in a server image).
 # --disable-test-modules: the test suite is not installed (PGO still trains on the source tree).
 # shellcheck disable=SC2086
 ./configure \
@@ -41,6 +41,7 @@ fi
     --with-ensurepip=no \
     --disable-test-modules \
     --without-readline \
+    --with-dbmliborder=bdb \
     $opt
 
 # --strip-all: no debug info in the interpreter or extension modules (as docker-library).

@@ -42,7 +42,9 @@ describe("upstream CPython flavour (linux/amd64, --fast, loopback python.org mir
         entries = entries.filter((e) => present.includes(e.version));
         py313 = entries.find((e) => e.suite === "trixie")!;
         assert.ok(py313, "trixie's python3.13 orig tarball must be in the pool");
-        mirror = await serveMirror(DEFAULT_MIRROR_ROOT);
+        // A fixed port: the mirror URL is a build arg, so a new port each run would defeat
+        // BuildKit's cache of the CPython build.
+        mirror = await serveMirror(DEFAULT_MIRROR_ROOT, Number(process.env.PYTHON_MIRROR_PORT ?? 8765));
     });
     after(async () => mirror && mirror.close());
 
@@ -107,9 +109,9 @@ describe("upstream CPython flavour (linux/amd64, --fast, loopback python.org mir
         try {
             const o = parseBuildArgs(upstreamArgv(py313, m.url, "runtime", ["--no-cache", "--name", "python-tampered-test"]));
             const plan = planBuild(o);
-            fs.rmSync(plan.tmpDir, { recursive: true, force: true });
             docker("image", "rm", "-f", plan.ref);
-            const r = spawnSync("docker", plan.args, { encoding: "utf8" });
+            const r = spawnSync("docker", plan.args, { encoding: "utf8", maxBuffer: 256 << 20 });
+            fs.rmSync(plan.tmpDir, { recursive: true, force: true });
             const log = r.stdout + r.stderr;
             assert.notStrictEqual(r.status, 0, "the build must fail");
             assert.match(log, new RegExp(`sha256 mismatch for ${m.url}/3\\.13\\.5/Python-3\\.13\\.5\\.tar\\.xz: expected ${py313.sha256}, actual ${badSha}`));

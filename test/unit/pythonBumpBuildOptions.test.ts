@@ -36,7 +36,7 @@ describe("upstream lock", () => {
     });
     it("the CPython library set of 3.13 is what its ELF files need (measured: 3.13.5 --fast, amd64)", () => {
         assert.deepStrictEqual(cpythonLibraries(list.layers.runtime, "3.13"), [
-            "libbz2-1.0", "libc6", "libexpat1", "libffi8", "liblzma5", "libmpdec4", "libncursesw6", "libsqlite3-0", "libssl3t64", "libtinfo6", "libuuid1", "zlib1g",
+            "libbz2-1.0", "libc6", "libdb5.3t64", "libexpat1", "libffi8", "liblzma5", "libmpdec4", "libncursesw6", "libsqlite3-0", "libssl3t64", "libtinfo6", "libuuid1", "zlib1g",
         ]);
     });
     it("turns a resolved lock into the upstream lock: flavor, python version and one cpython line", () => {
