@@ -51,7 +51,9 @@ async function main(): Promise<void> {
 
     const entries = await debianMirrorEntries();
     const present = await fillMirror(DEFAULT_MIRROR_ROOT, entries, log);
-    const mirror = await serveMirror(DEFAULT_MIRROR_ROOT);
+    // Same fixed port as test/image/upstream.test.ts: the mirror URL is a build arg, so the
+    // tests' --fast builds are reused from BuildKit's cache.
+    const mirror = await serveMirror(DEFAULT_MIRROR_ROOT, Number(process.env.PYTHON_MIRROR_PORT ?? 8765));
     const rows: Row[] = [];
     try {
         log("building Debian's 3.13 runtime");
