@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { docker, exportRootfs, expect, HARDENED, imageLabels, listLayer, python, pyScript, saveLayers, tmpDir } from "./lib";
+import { docker, exportRootfs, expect, HARDENED, imageLabels, layerEntries, python, pyScript, tmpDir } from "./lib";
 
 export interface CheckInput {
   /** The image under test (runtime unless a check says otherwise). */
@@ -198,39 +198,24 @@ print("ok", found)`, { platform, allowFail: true });
     name: "no_shell_in_any_layer",
     policy: "no layer of the image contains a shell or a package manager (not even one deleted later)",
     run({ image }) {
-      const dir = tmpDir("layers-");
-      try {
-        const bad: string[] = [];
-        for (const layer of saveLayers(image, dir)) {
-          for (const e of listLayer(layer.file)) {
-            const base = path.posix.basename(e.name.replace(/\/$/, ""));
-            const inBin = /^(usr\/)?(local\/)?s?bin\//.test(e.name);
-            if (inBin && (SHELLS.includes(base) || PACKAGE_MANAGERS.includes(base) || /^pip[0-9.]*$/.test(base))) bad.push(`${layer.digest.slice(7, 19)}: ${e.name}`);
-            if (/(^|\/)(dist|site)-packages\/pip\/__init__\.py$/.test(e.name)) bad.push(`${layer.digest.slice(7, 19)}: ${e.name}`);
-          }
-        }
-        expect(bad.length === 0, `shell or package manager in a layer:\n${bad.join("\n")}`);
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
+      const bad: string[] = [];
+      for (const { layer, entry: e } of layerEntries(image)) {
+        const base = path.posix.basename(e.name.replace(/\/$/, ""));
+        const inBin = /^(usr\/)?(local\/)?s?bin\//.test(e.name);
+        if (inBin && (SHELLS.includes(base) || PACKAGE_MANAGERS.includes(base) || /^pip[0-9.]*$/.test(base))) bad.push(`${layer.digest.slice(7, 19)}: ${e.name}`);
+        if (/(^|\/)(dist|site)-packages\/pip\/__init__\.py$/.test(e.name)) bad.push(`${layer.digest.slice(7, 19)}: ${e.name}`);
       }
+      expect(bad.length === 0, `shell or package manager in a layer:\n${bad.join("\n")}`);
     },
   },
   {
     name: "no_setuid_in_any_layer",
     policy: "no layer of the image contains a setuid or setgid file",
     run({ image }) {
-      const dir = tmpDir("layers-");
-      try {
-        const bad: string[] = [];
-        for (const layer of saveLayers(image, dir)) {
-          for (const e of listLayer(layer.file)) {
-            if (!e.mode.startsWith("d") && /^.{3}[sS]|^.{6}[sS]/.test(e.mode)) bad.push(`${e.mode} ${e.name}`);
-          }
-        }
-        expect(bad.length === 0, `setuid/setgid files:\n${bad.join("\n")}`);
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
+      const bad = layerEntries(image)
+        .filter(({ entry: e }) => !e.mode.startsWith("d") && /^.{3}[sS]|^.{6}[sS]/.test(e.mode))
+        .map(({ layer, entry: e }) => `${layer.digest.slice(7, 19)}: ${e.mode} ${e.name}`);
+      expect(bad.length === 0, `setuid/setgid files:\n${bad.join("\n")}`);
     },
   },
   {

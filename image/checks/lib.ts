@@ -91,6 +91,19 @@ export function listLayer(file: string): TarEntry[] {
   });
 }
 
+/**
+ * Every entry of every layer of IMAGE, with the layer it came from: what the layer checks
+ * inspect, since a file deleted in a later layer still ships in an earlier one.
+ */
+export function layerEntries(image: string): { layer: ImageLayer; entry: TarEntry }[] {
+  const dir = tmpDir("layers-");
+  try {
+    return saveLayers(image, dir).flatMap((layer) => listLayer(layer.file).map((entry) => ({ layer, entry })));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Exports the image's filesystem (docker create + export) into a fresh directory. */
 export function exportRootfs(image: string, platform?: string): string {
   const dir = tmpDir("rootfs-");
