@@ -46,10 +46,8 @@ const images = distrolessPythonImages("python", {
 // The sample app: its venv built in our builder image, run on our runtime image, deployed
 // hardened (restricted namespace, read-only non-root pod) to the stack's cluster.
 const appMinor = config.pythonMinors[0];
+// validateConfig guarantees builder and runtime exist whenever appEnabled is true.
 const appBase = images[appMinor];
-if (config.appEnabled && !(appBase?.builder && appBase?.runtime)) {
-    throw new Error(`config key "distroless-python:variants": ${JSON.stringify(config.variants)} lacks builder or runtime, which the sample app (appEnabled: true) builds on; accepted: include both, or set appEnabled: false`);
-}
 const appImage = config.appEnabled ? new SampleAppImage("sample-app", {
     repositoryUrl: repository.registryUri,
     builderImage: appBase!.builder!.ref,

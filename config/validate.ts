@@ -35,8 +35,15 @@ export function validateConfig(raw: Record<string, unknown>): Config {
         // `??` not `||`: a configured 0, false or "" is a value, not a request for the default.
         parsed[key] = value === undefined ? schema[key].default : schema[key].parse(value, key);
     }
+    const project = parsed as ProjectConfig;
+    // Cross-key rule, checked here so it too fails before any resource is registered.
+    if (project.appEnabled && !(project.variants.includes("builder") && project.variants.includes("runtime"))) {
+        throw new ConfigError(
+            `config key "${qualify("variants")}": ${JSON.stringify(project.variants)} lacks builder or runtime, which the sample app (appEnabled: true) builds on; accepted: include both, or set appEnabled: false`,
+        );
+    }
     return {
-        ...(parsed as ProjectConfig),
+        ...project,
         gcpProject: requireProviderKey(raw, "gcp:project", PROJECT_PATTERN, "a GCP project ID: 6-30 lowercase letters, digits and hyphens"),
         gcpRegion: requireProviderKey(raw, "gcp:region", REGION_PATTERN, "a GCP region such as europe-west1"),
     };

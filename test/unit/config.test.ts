@@ -57,6 +57,8 @@ describe("stack config", () => {
                 'config key "gcp:region" is required: the GCP region, also the Artifact Registry location; accepted: a GCP region such as europe-west1'],
             ["malformed region", { "gcp:region": "Europe" },
                 'config key "gcp:region": "Europe" is not valid; accepted: a GCP region such as europe-west1'],
+            ["app without its builder variant", { [K("variants")]: '["runtime"]' },
+                'config key "distroless-python:variants": ["runtime"] lacks builder or runtime, which the sample app (appEnabled: true) builds on; accepted: include both, or set appEnabled: false'],
             ["missing project", { "gcp:project": "" },
                 'config key "gcp:project" is required: the GCP project that holds the repository and the enabled APIs; accepted: a GCP project ID: 6-30 lowercase letters, digits and hyphens'],
         ];

@@ -4,7 +4,7 @@
 // images and pushed to the repository, GunicornApp deploys it by digest, and the app keys of
 // the stack config reach the objects.
 import * as assert from "assert";
-import { ProgramRun, Registration, runProgram } from "../../scripts/lib/mockRuntime";
+import { lastRunRegistrations, ProgramRun, Registration, runProgram } from "../../scripts/lib/mockRuntime";
 import { GUNICORN_APP_DEFAULTS, isDigestReference } from "../../components/gunicornAppSpec";
 import { schema } from "../../config/schema";
 
@@ -67,10 +67,11 @@ describe("stack: the sample app", function () {
         const off = await runProgram({ stack: "dev", overrides: { ...OVERRIDES, "distroless-python:appEnabled": "false" } });
         assert.deepStrictEqual(off.registrations.filter((r) => r.type.startsWith("kubernetes:") || r.name.startsWith("sample-app")).map((r) => r.name), []);
     });
-    it("without a builder variant the app cannot be built: the error names the key", async () => {
+    it("without a builder variant the app cannot be built: the error names the key, and nothing is registered", async () => {
         await assert.rejects(
             runProgram({ stack: "dev", overrides: { ...OVERRIDES, "distroless-python:variants": '["runtime"]' } }),
             { message: 'config key "distroless-python:variants": ["runtime"] lacks builder or runtime, which the sample app (appEnabled: true) builds on; accepted: include both, or set appEnabled: false' },
         );
+        assert.deepStrictEqual(lastRunRegistrations(), []);
     });
 });
