@@ -7,7 +7,7 @@ import * as path from "path";
 import * as crypto from "crypto";
 // The same lock-derived timestamps as `image:build`, so both reproduce the same layers.
 import { rfc3339, sourceDateEpoch } from "../scripts/image/buildInputs";
-import { cacheTag, computeBuildId, Flavor, FLAVORS, imageName, immutableTag } from "./imageNaming";
+import { buildRevision, cacheTag, Flavor, FLAVORS, imageName, immutableTag } from "./imageNaming";
 
 export const IMAGE_VARIANTS = ["runtime", "debug", "builder"] as const;
 export type ImageVariant = (typeof IMAGE_VARIANTS)[number];
@@ -132,7 +132,8 @@ export class DistrolessPythonImage extends pulumi.ComponentResource {
         const variant = args.variant ?? "runtime";
         const flavor = args.flavor ?? "upstream";
         this.imageName = imageName(flavor);
-        this.tag = immutableTag(args.pythonVersion, computeBuildId(args.contextDir, args.lockFile), variant);
+        const revision = buildRevision(args.contextDir, args.lockFile);
+        this.tag = immutableTag(args.pythonVersion, revision.slice(0, 12), variant);
 
         const repositoryUrl = pulumi.output(args.repositoryUrl).apply((u) => u.replace(/\/+$/, ""));
         const imageRepo = pulumi.interpolate`${repositoryUrl}/${this.imageName}`;
@@ -188,10 +189,8 @@ export class DistrolessPythonImage extends pulumi.ComponentResource {
                     PYTHON_MIRROR: args.pythonMirror ?? "https://www.python.org/ftp/python",
                     SOURCE_DATE_EPOCH: String(epoch),
                     IMAGE_CREATED: rfc3339(epoch),
-                    // Content-addressed like the tag (not a git tree hash of image/, which
-                    // also covers the other minors' locks and would change this image's
-                    // build args, and digest, under an unchanged tag).
-                    REVISION: this.tag,
+                    // The same content hash image:build passes, so both build the same digest.
+                    REVISION: revision,
                     ...extra,
                 })),
                 secrets,

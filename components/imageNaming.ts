@@ -52,12 +52,13 @@ export function buildContextFiles(contextDir: string): string[] {
 }
 
 /**
- * The first 12 hex digits of sha256 over the build context (every file except
- * BUILD_ID_EXCLUDES, as `relative path NUL content` in sorted path order) followed by
- * the bytes of the selected lock. Equal inputs give equal ids on every machine, so an
- * unchanged stack previews no diff and a changed lock or Dockerfile gives a new tag.
+ * sha256 over the build context (every file except BUILD_ID_EXCLUDES, as
+ * `relative path NUL content` in sorted path order) followed by the bytes of the selected
+ * lock: the content hash of what one build reads from `image/`. It is the image's
+ * `REVISION` label (a tree hash of `image/`, not a git commit, and blind to the other
+ * minors' locks, so their changes never alter this image) and, shortened, its buildId.
  */
-export function computeBuildId(contextDir: string, lockFile: string): string {
+export function buildRevision(contextDir: string, lockFile: string): string {
     const hash = crypto.createHash("sha256");
     for (const rel of buildContextFiles(contextDir)) {
         hash.update(rel);
@@ -65,7 +66,15 @@ export function computeBuildId(contextDir: string, lockFile: string): string {
         hash.update(fs.readFileSync(path.join(contextDir, rel)));
     }
     hash.update(fs.readFileSync(lockFile));
-    return hash.digest("hex").slice(0, 12);
+    return hash.digest("hex");
+}
+
+/**
+ * The first 12 hex digits of buildRevision. Equal inputs give equal ids on every machine,
+ * so an unchanged stack previews no diff and a changed lock or Dockerfile gives a new tag.
+ */
+export function computeBuildId(contextDir: string, lockFile: string): string {
+    return buildRevision(contextDir, lockFile).slice(0, 12);
 }
 
 /**

@@ -8,11 +8,11 @@
  * stderr, and prints the image reference as the LAST line of stdout. The tag comes from the
  * shared naming helper (components/imageNaming.ts), SOURCE_DATE_EPOCH from the lock.
  */
-import { spawn, execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { computeBuildId, imageName, immutableTag, type Flavor } from "../components/imageNaming";
+import { buildRevision, imageName, immutableTag, type Flavor } from "../components/imageNaming";
 import { rfc3339, sourceDateEpoch } from "./image/buildInputs";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -110,23 +110,6 @@ export function parseBuildArgs(argv: string[]): BuildOptions {
   };
 }
 
-/** Tree hash of image/ (without checks/ and test/) as git would record it, dirty files included. */
-export function revisionOf(contextDir: string): string {
-  try {
-    const top = execFileSync("git", ["-C", contextDir, "rev-parse", "--show-toplevel"]).toString().trim();
-    const rel = path.relative(top, contextDir);
-    const tmpIndex = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "rev-")), "index");
-    const env = { ...process.env, GIT_INDEX_FILE: tmpIndex };
-    // A private index: the real one (and other people's staged work) is never touched.
-    execFileSync("git", ["-C", top, "add", "--", rel, `:!${rel}/checks`, `:!${rel}/test`], { env, stdio: "ignore" });
-    const tree = execFileSync("git", ["-C", top, "write-tree", `--prefix=${rel}/`], { env }).toString().trim();
-    fs.rmSync(path.dirname(tmpIndex), { recursive: true, force: true });
-    return tree;
-  } catch {
-    return "unknown";
-  }
-}
-
 export interface PlannedBuild {
   ref: string;
   args: string[];
@@ -142,7 +125,8 @@ export function planBuild(o: BuildOptions): PlannedBuild {
   const version = o.pythonVersion ?? lock.python?.version ?? "";
   const epoch = sourceDateEpoch(lockBytes);
   // A --fast build is not the production artifact: its tag says so.
-  const tag = immutableTag(version, computeBuildId(CONTEXT, o.lock), o.variant) + (o.fast ? "-fast" : "");
+  const revision = buildRevision(CONTEXT, o.lock);
+  const tag = immutableTag(version, revision.slice(0, 12), o.variant) + (o.fast ? "-fast" : "");
   const name = o.name ?? imageName(o.flavor);
   const arch = o.platforms.length === 1 && o.platforms[0] !== "linux/amd64" ? `-${o.platforms[0].split("/")[1]}` : "";
   const ref = o.push ? `${o.push.replace(/\/+$/, "")}/${name}:${tag}${arch}` : `${name}:${tag}${arch}`;
@@ -155,7 +139,7 @@ export function planBuild(o: BuildOptions): PlannedBuild {
     PYTHON_VERSION: version,
     SOURCE_DATE_EPOCH: String(epoch),
     IMAGE_CREATED: rfc3339(epoch),
-    REVISION: revisionOf(CONTEXT),
+    REVISION: revision,
     ...(o.baseImage ? { BASE_IMAGE: o.baseImage } : {}),
     ...(o.mirror ? { DEBIAN_MIRROR: o.mirror } : {}),
     ...(o.securityMirror ? { DEBIAN_SECURITY_MIRROR: o.securityMirror } : {}),

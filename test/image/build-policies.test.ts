@@ -13,7 +13,8 @@ import { compareDebianVersions } from "../../scripts/image/debianVersion";
 import { docker, python } from "../../image/checks/lib";
 import { CHECKS } from "../../image/checks/checks";
 import { builtImage, buildOnce } from "./images";
-import { CONTEXT, revisionOf } from "../../scripts/image-build";
+import { CONTEXT } from "../../scripts/image-build";
+import { buildRevision } from "../../components/imageNaming";
 
 const ROOT = path.resolve(__dirname, "../..");
 const LOCK = path.join(ROOT, "image/locks/debian-3.13.json");
@@ -69,8 +70,9 @@ describe("image build policies (python-debian 3.13)", function () {
   it("reproducible: two --no-cache builds of the same lock give the same digest; one package version changed gives another", async function () {
     // IMAGE_TEST_PRUNE=1 (CI) empties the whole BuildKit cache between the builds; without it,
     // --no-cache still re-runs every step. REVISION is pinned: on a shared working tree someone
-    // else's edit of image/ between the two builds would change the label, not the content.
-    const revision = revisionOf(CONTEXT);
+    // else's edit of image/ between the two builds would change the label, and for the third
+    // build only the package version may differ.
+    const revision = buildRevision(CONTEXT, LOCK);
     if (process.env.IMAGE_TEST_PRUNE === "1") docker(["builder", "prune", "-af"]);
     const refA = await buildOnce({ noCache: true, buildArgs: { REVISION: revision } });
     const a = imageId(refA);

@@ -4,7 +4,8 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildContextFiles, cacheTag, computeBuildId, digestRef, imageName, immutableTag, lockPath } from "../../components/imageNaming";
+import { buildContextFiles, buildRevision, cacheTag, computeBuildId, digestRef, imageName, immutableTag, lockPath } from "../../components/imageNaming";
+import { parseBuildArgs, planBuild } from "../../scripts/image-build";
 
 function tree(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "naming-"));
@@ -77,6 +78,20 @@ describe("image naming", () => {
             assert.notStrictEqual(computeBuildId(relocked, path.join(relocked, "locks/upstream-3.13.json")), id);
             const unrelated = tree({ ...files, "checks/a.sh": "y", "test/t.py": "y", "locks/upstream-3.14.json": "{}" });
             assert.strictEqual(computeBuildId(unrelated, path.join(unrelated, "locks/upstream-3.13.json")), id);
+        });
+        it("the REVISION label is the full hash: the buildId is its prefix, and image:build passes the value the component passes", () => {
+            const dir = tree(files);
+            const lock = path.join(dir, "locks/upstream-3.13.json");
+            assert.match(buildRevision(dir, lock), /^[0-9a-f]{64}$/);
+            assert.strictEqual(buildRevision(dir, lock).slice(0, 12), computeBuildId(dir, lock));
+            const root = path.join(__dirname, "..", "..");
+            const realLock = path.join(root, "image/locks/debian-3.13.json");
+            const plan = planBuild(parseBuildArgs(["--python", "3.13", "--flavor", "debian", "--lock", realLock]));
+            try {
+                assert.ok(plan.args.includes(`REVISION=${buildRevision(path.join(root, "image"), realLock)}`), plan.args.join(" "));
+            } finally {
+                fs.rmSync(plan.tmpDir, { recursive: true, force: true });
+            }
         });
         it("is callable from the command line", () => {
             const dir = tree(files);

@@ -4,7 +4,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { rfc3339, sourceDateEpoch } from "../../scripts/image/buildInputs";
-import { computeBuildId } from "../../components/imageNaming";
+import { buildRevision, computeBuildId } from "../../components/imageNaming";
 import { readPythonVersions } from "../../config/pythonVersions";
 import { fakeDigest, isSecret, lastRunRegistrations, MOCK_ACCESS_TOKEN, ProgramRun, Registration, reveal, runProgram } from "../../scripts/lib/mockRuntime";
 import { cleanupPolicies, validateRetention } from "../../components/artifactRepository";
@@ -158,7 +158,7 @@ describe("stack (dev, under mocks)", function () {
                 PYTHON_MIRROR: "https://www.python.org/ftp/python",
                 SOURCE_DATE_EPOCH: String(epoch),
                 IMAGE_CREATED: rfc3339(epoch),
-                REVISION: expectedTag("3.13", "runtime"),
+                REVISION: buildRevision(path.join(ROOT, "image"), path.join(ROOT, FIXTURE_LOCKS, "upstream-3.13.json")),
             });
         });
         it("builds with the very lock hashed into its tag (a lock outside the context replaces the Dockerfile's lock stage)", () => {
