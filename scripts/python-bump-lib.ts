@@ -293,8 +293,3 @@ export function clearsignedBody(text: string): string {
     return m ? m[1].replace(/^- /gm, "") : text;
 }
 
-/** The SHA256 line for `path` in a (verified) InRelease/Release text. */
-export function releaseFileChecksum(releaseText: string, path: string): string | undefined {
-    const st = parseControl(clearsignedBody(releaseText))[0];
-    return parseChecksums(st?.["SHA256"]).get(path)?.sha256;
-}

@@ -8,17 +8,14 @@
 // It prints one JSON line per minor; `--write` merges newer versions into
 // image/python-versions.json with checksumSource.type "debian-dsc" (never downgrades,
 // never touches an end-of-life minor).
-import { execFileSync } from "child_process";
-import { createHash } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import {
     applyActions, clearsignedBody, compareVersions, decide, DebianSource, formatVersionsFile, PythonVersionsFile,
-    parseChecksums, parseControl, pythonSourcesFromIndex, releaseFileChecksum, Upstream,
+    parseChecksums, parseControl, pythonSourcesFromIndex, Upstream,
 } from "./python-bump-lib";
+import { readSignedIndex, sha256 } from "./image/archive";
 
-const KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
 const VERSIONS_FILE = path.join(__dirname, "..", "image", "python-versions.json");
 
 // Suites that can carry a CPython minor: sid/forky for the newest upstream, trixie and
@@ -28,38 +25,12 @@ const DEFAULT_SUITES = [
     "debian:bookworm", "debian-security:bookworm-security",
 ];
 
-async function get(url: string): Promise<Buffer> {
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
-    return Buffer.from(await res.arrayBuffer());
-}
-
-const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
-
-/** gpgv-verified content of an InRelease file (throws if the signature does not verify). */
-function verifiedInRelease(signed: Buffer, keyring: string): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "inrelease-"));
-    try {
-        const f = path.join(dir, "InRelease");
-        fs.writeFileSync(f, signed);
-        // --output writes only the data the signature covers; never trust the unsigned text.
-        return execFileSync("gpgv", ["--keyring", keyring, "--output", "-", f], { stdio: ["ignore", "pipe", "pipe"] }).toString();
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
-}
-
 export async function debianPythonSources(opts: { mirror: string; securityMirror: string; suites: string[]; keyring?: string }): Promise<Array<DebianSource & { source: string }>> {
     const all: Array<DebianSource & { source: string }> = [];
     for (const spec of opts.suites) {
         const [archive, suite] = spec.split(":");
         const base = archive === "debian-security" ? opts.securityMirror : opts.mirror;
-        const release = verifiedInRelease(await get(`${base}/dists/${suite}/InRelease`), opts.keyring ?? KEYRING);
-        const want = releaseFileChecksum(release, "main/source/Sources.xz");
-        if (!want) throw new Error(`${suite}: InRelease lists no main/source/Sources.xz`);
-        const xzBuf = await get(`${base}/dists/${suite}/main/source/Sources.xz`);
-        if (sha256(xzBuf) !== want) throw new Error(`${suite}: Sources.xz sha256 ${sha256(xzBuf)} != InRelease ${want}`);
-        const text = execFileSync("xz", ["-dc"], { input: xzBuf, maxBuffer: 1 << 30 }).toString();
+        const text = await readSignedIndex({ mirror: base, suite }, "main/source/Sources.xz", { keyring: opts.keyring });
         for (const src of pythonSourcesFromIndex(text, suite)) {
             // The Sources.xz stanza (covered by the InRelease signature) already carries the
             // .dsc's orig checksum. We still read the .dsc when the pool has it and require

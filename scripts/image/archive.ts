@@ -121,13 +121,16 @@ export interface ReadOptions {
   log?: (msg: string) => void;
 }
 
-/** Fetches, verifies and parses one suite's main/binary-<arch> Packages index. */
-export async function readPackages(src: SuiteSource, arch: string, wanted: Set<string>, opts: ReadOptions = {}): Promise<PackageStanza[]> {
+/**
+ * Fetches one xz index of a suite (e.g. `main/binary-amd64/Packages.xz`,
+ * `main/source/Sources.xz`) through the signed chain: the gpgv-verified InRelease states its
+ * sha256, the download must match it. Returns the decompressed text.
+ */
+export async function readSignedIndex(src: SuiteSource, indexPath: string, opts: ReadOptions = {}): Promise<string> {
   const keyring = opts.keyring ?? DEFAULT_KEYRING;
   const base = src.mirror.replace(/\/+$/, "");
   const inReleaseUrl = `${base}/dists/${src.suite}/InRelease`;
   const release = verifyInRelease(await fetchBuffer(inReleaseUrl), keyring, inReleaseUrl);
-  const indexPath = `main/binary-${arch}/Packages.xz`;
   const expected = parseReleaseSha256(release).get(indexPath);
   if (!expected) throw new Error(`${inReleaseUrl} lists no sha256 for ${indexPath}`);
   let xz: Buffer | undefined;
@@ -146,6 +149,10 @@ export async function readPackages(src: SuiteSource, arch: string, wanted: Set<s
       fs.writeFileSync(cached, xz);
     }
   }
-  const text = execFileSync("xz", ["-dc"], { input: xz, maxBuffer: 1 << 30 }).toString("utf8");
-  return parsePackages(text, wanted);
+  return execFileSync("xz", ["-dc"], { input: xz, maxBuffer: 1 << 30 }).toString("utf8");
+}
+
+/** Fetches, verifies and parses one suite's main/binary-<arch> Packages index. */
+export async function readPackages(src: SuiteSource, arch: string, wanted: Set<string>, opts: ReadOptions = {}): Promise<PackageStanza[]> {
+  return parsePackages(await readSignedIndex(src, `main/binary-${arch}/Packages.xz`, opts), wanted);
 }

@@ -6,10 +6,11 @@ import * as path from "path";
 import { validatePythonVersions } from "../../config/pythonVersions";
 import {
     applyActions, clearsignedBody, compareVersions, decide, formatVersionsFile, newestPerMinor, parseFinalVersion,
-    PythonEntry, pythonSourcesFromIndex, releaseFileChecksum, tarballChecksum, upstreamOfDebianVersion, Upstream,
+    PythonEntry, pythonSourcesFromIndex, tarballChecksum, upstreamOfDebianVersion, Upstream,
     versionFromReleaseName,
 } from "../../scripts/python-bump-lib";
 import { collectUpstream, fixtureSource } from "../../scripts/python-bump";
+import { parseReleaseSha256 } from "../../scripts/image/archive";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "python-org");
 const VERSIONS = path.join(__dirname, "..", "..", "image", "python-versions.json");
@@ -160,13 +161,13 @@ describe("python:bump", () => {
                 ["3.13", "3.13.18", "abb0102e6d4ae027509bcb82327d9dd85515b44a3ba8ad538cfc5e9847029f68", "python3.13_3.13.18-1.dsc"],
             ]);
         });
-        it("reads Sources.xz's checksum from a clear-signed InRelease", () => {
+        it("reads Sources.xz's checksum from a clear-signed InRelease (the resolve step's parser)", () => {
             const inRelease = [
                 "-----BEGIN PGP SIGNED MESSAGE-----", "Hash: SHA512", "", "Origin: Debian", "SHA256:",
                 " 3333333333333333333333333333333333333333333333333333333333333333 1234 main/source/Sources.xz",
                 "-----BEGIN PGP SIGNATURE-----", "xyz", "-----END PGP SIGNATURE-----", "",
             ].join("\n");
-            assert.strictEqual(releaseFileChecksum(inRelease, "main/source/Sources.xz"), "3".repeat(64));
+            assert.strictEqual(parseReleaseSha256(inRelease).get("main/source/Sources.xz")?.sha256, "3".repeat(64));
             assert.strictEqual(clearsignedBody("Origin: x\n"), "Origin: x\n");
         });
     });
