@@ -16,6 +16,7 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import { appImage, containerPid, docker, httpGet, sleep, wrk, WrkResult } from "../test/app/harness";
 import { isTar, maybeGunzip, readTar } from "../test/app/tar";
+import { median } from "./image-bench";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -95,7 +96,6 @@ async function round(image: string, o: Options, extra: string[]): Promise<Round>
     }
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const mb = (b: number) => (b / 1e6).toFixed(1);
 
 async function main(): Promise<void> {

@@ -80,7 +80,8 @@ print(sum(samples) / len(samples) * 1000)`;
   return Number(r.stdout.trim());
 }
 
-function median(xs: number[]): number {
+/** Median of the rounds (the statistic every bench here reports). */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }

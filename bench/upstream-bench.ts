@@ -23,17 +23,12 @@ import * as path from "node:path";
 import { docker, HARDENED } from "../image/checks/lib";
 import { parseBuildArgs, runBuild } from "../scripts/image-build";
 import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, serveMirror } from "../scripts/python-mirror";
-import { coldImportMs, measureImage, type ImageSizes } from "./image-bench";
+import { coldImportMs, measureImage, median, type ImageSizes } from "./image-bench";
 
 const ROOT = path.resolve(__dirname, "..");
 const log = (m: string) => process.stderr.write(`[bench:upstream] ${m}\n`);
 const argv = process.argv.slice(2);
 const opt = (name: string, def: string) => (argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--${name}`) + 1] : def);
-
-function median(xs: number[]): number {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 /** One in-container run of the CPU workload: its total ms (hardened, no network). */
 export function cpuWorkloadMs(ref: string): number {
