@@ -12,6 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { baseImage, buildApp, defaultExtraCa } from "../../scripts/app-build";
+import { docker as runDocker } from "../../image/checks/lib";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 // Build logs only when a build fails.
@@ -71,14 +72,10 @@ export function renderedDeployment(): Promise<any> {
     return deploymentPromise;
 }
 
+/** The image checks' docker runner, reduced to trimmed stdout ("" for an allowed failure). */
 export function docker(args: string[], opts: { allowFail?: boolean } = {}): string {
-    try {
-        return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28 }).trim();
-    } catch (e) {
-        if (opts.allowFail) return "";
-        const err = e as { stderr?: string; message: string };
-        throw new Error(`docker ${args.join(" ")}: ${err.stderr ?? err.message}`);
-    }
+    const r = runDocker(args, { allowFail: opts.allowFail });
+    return r.code === 0 ? r.stdout.trim() : "";
 }
 
 /** Host PID of the container's init process (Gunicorn's master). */
