@@ -1,0 +1,1 @@
+"""FastAPI served by Gunicorn with uvicorn-worker's UvicornWorker."""

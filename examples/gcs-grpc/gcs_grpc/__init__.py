@@ -1,0 +1,1 @@
+"""Google Cloud Storage against an emulator, and a gRPC client/server over loopback."""

@@ -1,0 +1,1 @@
+"""CSV -> groupby -> Parquet -> read back -> checksum."""

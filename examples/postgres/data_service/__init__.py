@@ -1,0 +1,1 @@
+"""A data service on PostgreSQL with psycopg, cryptography, lxml, orjson and pydantic."""
