@@ -2,9 +2,17 @@
 // Other stacks read the exports with `new pulumi.StackReference("<org>/distroless-python/<stack>")`.
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig, readPythonVersions, selectPythonReleases } from "./config";
+import { loadConfig, lockedApp, lockedImageSet, readPythonVersions, readReleaseLock, selectPythonReleases } from "./config";
 import { ArtifactRepository, digestRefs, distrolessPythonImages, GunicornApp, immutableTags, kubernetesProvider, resolvePythonBuilds, SampleAppImage } from "./components";
 
+/**
+ * The whole program as a function, so one process can run it more than once: the Automation
+ * API's inline program (test/integration, `npm run local:up`) and the mock runtime call it for
+ * every preview/up, while a required module would run only once. `pulumi up` through the Node
+ * language host calls it too (a module whose export is a function is called). The body is
+ * left unindented so concurrent edits to it still apply; it returns the stack outputs.
+ */
+function program() {
 // --- Config in: read and validated once, before any resource is registered ---------------
 const config = loadConfig();
 const pythonVersions = readPythonVersions("image/python-versions.json");
@@ -12,9 +20,13 @@ pythonVersions.warnings.forEach((w) => pulumi.log.warn(w));
 const pythons = resolvePythonBuilds(selectPythonReleases(pythonVersions.file, config.pythonMinors), config.flavor, config.locksDir);
 // Read as a secret: a corporate CA bundle is not public information.
 const extraCa = config.extraCaFile === "" ? undefined : pulumi.secret(fs.readFileSync(config.extraCaFile, "utf8"));
+// imageSource release-lock: no build at `pulumi up`; every image and the app come from the lock by digest.
+const lock = config.imageSource === "release-lock" ? readReleaseLock(config.releaseLockFile) : undefined;
 
 // --- Components out ----------------------------------------------------------------------
-const repository = new ArtifactRepository("images", {
+// Without gcp:project (allowed only with imageSource release-lock, e.g. the local stack) the
+// stack manages no GCP resource at all.
+const repository = config.gcpProject === "" ? undefined : new ArtifactRepository("images", {
     project: config.gcpProject,
     location: config.gcpRegion,
     repositoryId: config.repositoryId,
@@ -26,8 +38,10 @@ const repository = new ArtifactRepository("images", {
     labels: { stack: pulumi.getStack() },
 });
 
-const images = distrolessPythonImages("python", {
-    repositoryUrl: repository.registryUri,
+// validateConfig guarantees the repository exists whenever the stack builds.
+const registryUrl: pulumi.Input<string> = lock ? lock.repositoryUrl : repository!.registryUri;
+const images = lock ? undefined : distrolessPythonImages("python", {
+    repositoryUrl: registryUrl,
     pythons,
     variants: config.variants,
     flavor: config.flavor,
@@ -41,15 +55,15 @@ const images = distrolessPythonImages("python", {
     debianSecurityMirror: config.debianSecurityMirror,
     pythonMirror: config.pythonMirror,
     extraCa,
-}, { dependsOn: [repository] });
+}, { dependsOn: [repository!] });
 
 // The sample app: its venv built in our builder image, run on our runtime image, deployed
 // hardened (restricted namespace, read-only non-root pod) to the stack's cluster.
 const appMinor = config.pythonMinors[0];
 // validateConfig guarantees builder and runtime exist whenever appEnabled is true.
-const appBase = images[appMinor];
-const appImage = config.appEnabled ? new SampleAppImage("sample-app", {
-    repositoryUrl: repository.registryUri,
+const appBase = images?.[appMinor];
+const appImage = config.appEnabled && images ? new SampleAppImage("sample-app", {
+    repositoryUrl: registryUrl,
     builderImage: appBase!.builder!.ref,
     runtimeImage: appBase!.runtime!.ref,
     platforms: config.platforms,
@@ -57,8 +71,9 @@ const appImage = config.appEnabled ? new SampleAppImage("sample-app", {
     extraCa,
 }) : undefined;
 const kubernetes = kubernetesProvider("cluster", { kubeconfig: config.kubeconfig, context: config.kubeContext });
-const app = appImage ? new GunicornApp("sample-app", {
-    image: appImage.ref,
+const appRef = lock ? (config.appEnabled ? lockedApp(lock, config.releaseLockFile, "sample-app").ref : undefined) : appImage?.ref;
+const app = appRef !== undefined ? new GunicornApp("sample-app", {
+    image: appRef,
     namespace: config.appNamespace,
     replicas: config.appReplicas,
     maxReplicas: config.appMaxReplicas,
@@ -68,7 +83,8 @@ const app = appImage ? new GunicornApp("sample-app", {
     imagePullAccess: config.gkeNodeServiceAccount === "" ? undefined : {
         project: config.gcpProject,
         location: config.gcpRegion,
-        repository: repository.repositoryId,
+        // validateConfig refuses gkeNodeServiceAccount without gcp:project.
+        repository: repository!.repositoryId,
         member: `serviceAccount:${config.gkeNodeServiceAccount}`,
     },
     workloadIdentity: config.appGcpServiceAccount === "" ? undefined : {
@@ -77,14 +93,21 @@ const app = appImage ? new GunicornApp("sample-app", {
     },
 }, kubernetes ? { providers: { kubernetes } } : undefined) : undefined;
 
+const locked = lock ? lockedImageSet(lock, config.releaseLockFile, config.flavor, config.pythonMinors, config.variants) : undefined;
+
 // --- Exports (StackReference contract: keep names and shapes stable) ----------------------
-/** `<location>-docker.pkg.dev/<project>/<repositoryId>`. */
-export const repositoryUrl = repository.registryUri;
+return {
+/** `<location>-docker.pkg.dev/<project>/<repositoryId>` (the lock's repositoryUrl with release-lock). */
+repositoryUrl: registryUrl,
 /** `imageRefs["3.13"]["runtime"]` = `<repositoryUrl>/python@sha256:...`: pin these. */
-export const imageRefs = digestRefs(images);
+imageRefs: locked ? locked.refs : digestRefs(images!),
 /** `imageTags["3.13"]["runtime"]` = `3.13.5-<buildId>`: the immutable tag of each image. */
-export const imageTags = immutableTags(images);
+imageTags: locked ? locked.tags : immutableTags(images!),
 /** The sample app's image by digest, and where it runs (undefined when appEnabled is false). */
-export const appImageRef = appImage?.ref;
-export const appNamespace = app?.namespace;
-export const appService = app?.serviceName;
+appImageRef: appRef,
+appNamespace: app?.namespace,
+appService: app?.serviceName,
+};
+}
+
+export = program;

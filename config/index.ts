@@ -9,6 +9,7 @@ export * from "./schema";
 export * from "./validate";
 export * from "./pythonVersions";
 export * from "./stackConfig";
+export * from "./releaseLock";
 
 /**
  * Reads this stack's config from the engine once and validates it before any resource

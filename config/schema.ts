@@ -283,6 +283,17 @@ export const schema = {
         pattern: /^[a-z][a-z0-9-]{0,60}$/,
         accepted: "lowercase letters, digits and hyphens, starting with a letter (not a digit, so it never matches the published 3.x tags)",
     }),
+    imageSource: enumKey({
+        description: "Where the deployed images come from: build (the stack builds and pushes them with docker-build at pulumi up) or release-lock (no build: image and app refs by digest from releaseLockFile, written by the rebuild pipeline or npm run local:up).",
+        default: "build",
+        oneOf: ["build", "release-lock"] as const,
+    }),
+    releaseLockFile: stringKey({
+        description: "Release lock read when imageSource is release-lock (path relative to the project).",
+        default: "image/release-lock.json",
+        pattern: /^[^\s]+$/,
+        accepted: "a relative path without spaces",
+    }),
     // --- Application (Kubernetes sample) ---------------------------------------------------
     appEnabled: booleanKey({
         description: "Build the sample Gunicorn app image (app/) and deploy it to Kubernetes with the GunicornApp component.",

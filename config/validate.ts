@@ -42,12 +42,28 @@ export function validateConfig(raw: Record<string, unknown>): Config {
             `config key "${qualify("variants")}": ${JSON.stringify(project.variants)} lacks builder or runtime, which the sample app (appEnabled: true) builds on; accepted: include both, or set appEnabled: false`,
         );
     }
+    // With imageSource release-lock the stack may manage no GCP resource at all (the local
+    // stack): gcp:project and gcp:region are then optional, and "" means "no GCP".
+    const gcpOptional = project.imageSource === "release-lock" && (raw["gcp:project"] === undefined || raw["gcp:project"] === "");
+    if (gcpOptional) {
+        for (const key of GCP_ONLY_KEYS) {
+            if (project[key] !== schema[key].default) {
+                throw new ConfigError(
+                    `config key "${qualify(key)}": ${JSON.stringify(project[key])} needs GCP, but gcp:project is not set (imageSource release-lock without GCP); accepted: set gcp:project and gcp:region, or leave ${qualify(key)} at its default ${JSON.stringify(schema[key].default)}`,
+                );
+            }
+        }
+        return { ...project, gcpProject: "", gcpRegion: "" };
+    }
     return {
         ...project,
         gcpProject: requireProviderKey(raw, "gcp:project", PROJECT_PATTERN, "a GCP project ID: 6-30 lowercase letters, digits and hyphens"),
         gcpRegion: requireProviderKey(raw, "gcp:region", REGION_PATTERN, "a GCP region such as europe-west1"),
     };
 }
+
+/** Keys whose non-default values create GCP resources (refused when the stack has no gcp:project). */
+const GCP_ONLY_KEYS = ["gkeNodeServiceAccount", "appGcpServiceAccount"] as const satisfies readonly SchemaKey[];
 
 function requireProviderKey(
     raw: Record<string, unknown>,

@@ -218,7 +218,10 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         const program = require.resolve(opts.program ?? path.join(projectDir, "index.ts"));
         delete require.cache[program];
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const exports = require(program) as Record<string, unknown>;
+        const loaded = require(program) as unknown;
+        // index.ts exports the program as a function, called once per run; a fixture program
+        // may still export its outputs as module values.
+        const exports = (typeof loaded === "function" ? (loaded as () => unknown)() : loaded) as Record<string, unknown>;
         const outputs = (await resolveAll({ ...exports })) as Record<string, unknown>;
         await drain();
         return { registrations, outputs, warnings };

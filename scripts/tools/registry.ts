@@ -24,7 +24,7 @@ export const RECIPES: Record<ToolName, ToolRecipe> = {
     "fake-gcs-server": { build: buildFakeGcsServer, versionKey: "version", coldMinutes: 3 },
     pulumi: { build: buildPulumi, versionKey: "version", coldMinutes: 17 },
     "pulumi-kubernetes": { build: buildKubernetesProvider, versionKey: "version", coldMinutes: 12 },
-    etcd: { build: buildEtcd, versionKey: "version", coldMinutes: 1 },
+    etcd: { build: buildEtcd, versionKey: "debianVersion", coldMinutes: 1 },
     kubernetes: { build: buildKubernetes, versionKey: "version", coldMinutes: 14 },
     kwok: { build: buildKwok, versionKey: "version", coldMinutes: 5 },
 };

@@ -14,7 +14,9 @@ const REQUIRED: Record<ToolName, readonly string[]> = {
     // moduleVersion is what the Go proxy serves (a pseudo-version of sourceCommit); version is
     // what the binary is stamped with, the one @pulumi/kubernetes asks the engine for.
     "pulumi-kubernetes": ["module", "moduleVersion", "sourceCommit", "version", "sdkModule", "sdkVersion"],
-    etcd: ["debianPackage", "debianSuite", "module", "version"],
+    // debianVersion names the cache folder; module@version is the fallback Go build when that
+    // package is gone from the archive or does not run on this host.
+    etcd: ["debianPackage", "debianSuite", "debianVersion", "module", "version"],
     kubernetes: ["module", "version", "stagingVersion", "binaries"],
     kwok: ["module", "version"],
 };

@@ -15,6 +15,7 @@ import type { Recipe, RecipeContext } from "./context";
 async function fromDebian(ctx: RecipeContext): Promise<string | undefined> {
     const pkg = field(ctx.versions, "etcd", "debianPackage");
     const suite = field(ctx.versions, "etcd", "debianSuite");
+    const debianVersion = field(ctx.versions, "etcd", "debianVersion");
     const apt = path.join(ctx.work, "apt");
     fs.rmSync(apt, { recursive: true, force: true });
     fs.mkdirSync(path.join(apt, "lists", "partial"), { recursive: true });
@@ -31,9 +32,9 @@ async function fromDebian(ctx: RecipeContext): Promise<string | undefined> {
     ];
     try {
         await run(`etcd: apt-get update (${suite})`, "apt-get", [...opts, "-qq", "update"]);
-        await run(`etcd: apt-get download ${pkg}`, "apt-get", [...opts, "-qq", "download", pkg], { cwd: apt });
+        await run(`etcd: apt-get download ${pkg}`, "apt-get", [...opts, "-qq", "download", `${pkg}=${debianVersion}`], { cwd: apt });
     } catch (err) {
-        log(`etcd: ${suite}'s ${pkg} unavailable (${(err as Error).message}); building from source`);
+        log(`etcd: ${suite}'s ${pkg} ${debianVersion} unavailable (${(err as Error).message}); building from source`);
         return undefined;
     }
     const deb = fs.readdirSync(apt).find((f) => f.startsWith(`${pkg}_`) && f.endsWith(".deb"));
