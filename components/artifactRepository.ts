@@ -1,15 +1,13 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { PUBLISHED_TAG_PREFIXES } from "./constants";
 
 /** APIs the repository needs; container scanning only when scanning is on. */
 export const REPOSITORY_APIS = ["artifactregistry.googleapis.com"] as const;
 export const SCANNING_API = "containerscanning.googleapis.com";
 
-/**
- * Tag prefixes of everything this project publishes: the immutable `3.13.5-<buildId>...`
- * tags, the moving `3.13`, `3.13-debug` written by the scheduled rebuild, and `latest`.
- */
-export const DEFAULT_PUBLISHED_TAG_PREFIXES = ["3.", "latest"] as const;
+/** Tag prefixes kept by default: everything this project publishes (components/constants.ts). */
+export const DEFAULT_PUBLISHED_TAG_PREFIXES = PUBLISHED_TAG_PREFIXES;
 
 export interface ArtifactRepositoryArgs {
     /** Location (region), e.g. `europe-west1`. Required. */
@@ -33,7 +31,7 @@ export interface ArtifactRepositoryArgs {
     vulnerabilityScanning?: pulumi.Input<boolean>;
     /**
      * Tag prefixes of published images: versions with such a tag are always kept.
-     * Default: `["3.", "latest"]` ({@link DEFAULT_PUBLISHED_TAG_PREFIXES}). Must not
+     * Default: `["3.", "latest", "app-"]` ({@link DEFAULT_PUBLISHED_TAG_PREFIXES}). Must not
      * include the build-cache tag prefix, or superseded caches are never cleaned up.
      */
     publishedTagPrefixes?: pulumi.Input<pulumi.Input<string>[]>;

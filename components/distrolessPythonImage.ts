@@ -1,18 +1,19 @@
 import * as docker from "@pulumi/docker";
 import * as dockerBuild from "@pulumi/docker-build";
-import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import * as crypto from "crypto";
-// The same lock-derived timestamps as `image:build`, so both reproduce the same layers.
-import { rfc3339, sourceDateEpoch } from "../scripts/image/buildInputs";
-import { buildRevision, cacheTag, Flavor, FLAVORS, imageName, immutableTag } from "./imageNaming";
+import { BUILD_DEFAULTS, EXTRA_CA_SECRET, type ImageBuildRequest, type ImageSpec, imageBuildSpec, lockedPython, readBuildSources, stageLock } from "./buildSpec";
+import { checkDockerBuildEnvironment, dockerBuildImageArgs } from "./buildRender";
+import { FLAVORS, type Flavor, type Platform, platformArch, PLATFORMS, type Variant, VARIANTS } from "./constants";
+import { artifactRegistryAuth, type RegistryCredentials } from "./registryAuth";
 
-export const IMAGE_VARIANTS = ["runtime", "debug", "builder"] as const;
-export type ImageVariant = (typeof IMAGE_VARIANTS)[number];
-export const IMAGE_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
-export type ImagePlatform = (typeof IMAGE_PLATFORMS)[number];
+/** @deprecated use VARIANTS from components/constants. */
+export const IMAGE_VARIANTS = VARIANTS;
+export type ImageVariant = Variant;
+/** @deprecated use PLATFORMS from components/constants. */
+export const IMAGE_PLATFORMS = PLATFORMS;
+export type ImagePlatform = Platform;
 
 export interface DistrolessPythonImageArgs {
     /** Repository prefix, `<location>-docker.pkg.dev/<project>/<repo>` (ArtifactRepository.registryUri). Required. */
@@ -23,64 +24,66 @@ export interface DistrolessPythonImageArgs {
      */
     pythonMinor: string;
     /**
-     * Full Python version, e.g. `"3.13.5"`; first part of the immutable tag and the
-     * `PYTHON_VERSION` build arg. Plain string: it is part of the tag computed at
-     * construction. Required.
+     * Full Python version, e.g. `"3.13.5"`. Optional: the lock pins the version (and, for
+     * the upstream flavour, CPython's sha256, the one source of both); when given it must
+     * equal the lock's. Default: the lock's.
      */
-    pythonVersion: string;
-    /** sha256 of Python-<version>.tar.xz (`PYTHON_SHA256`). Required for the upstream flavour; default `""`. */
-    pythonSha256?: pulumi.Input<string>;
+    pythonVersion?: string;
     /** Dockerfile target. Default: `"runtime"`. One of runtime, debug, builder. */
     variant?: ImageVariant;
     /** `upstream` (CPython built from source, image `python`) or `debian` (image `python-debian`). Default: `"upstream"`. */
     flavor?: Flavor;
     /**
-     * The build context folder (the project's `image/`). Plain path: its files are hashed
-     * into the buildId at construction. Required.
+     * The build context folder (the project's `image/`). Plain path: what the build reads
+     * from it is hashed into the buildId at construction. Required.
      */
     contextDir: string;
-    /** The selected lock, `<contextDir>/locks/<flavor>-<minor>.json` in the project. Plain path, hashed into the buildId. Required. */
+    /** The selected lock, `<locksDir>/<flavor>-<minor>.json`. Plain path, hashed into the buildId. Required. */
     lockFile: string;
     /** Dockerfile. Default: `<contextDir>/Dockerfile`. */
-    dockerfile?: pulumi.Input<string>;
-    /** Platforms of the pushed index. Default: `["linux/amd64", "linux/arm64"]`. */
-    platforms?: pulumi.Input<pulumi.Input<ImagePlatform>[]>;
+    dockerfile?: string;
+    /**
+     * Platforms of the pushed index: one docker-build Image per platform (each with its
+     * own cache, as the provider recommends), joined by a docker-build Index. Plain list:
+     * it decides which resources exist. Default: `["linux/amd64", "linux/arm64"]`.
+     */
+    platforms?: ImagePlatform[];
     /** Build during `pulumi preview` (never pushes there). Default: `false`: previews stay fast and need no engine. */
     buildOnPreview?: pulumi.Input<boolean>;
-    /** Push to the registry. Default: `true`. */
-    push?: pulumi.Input<boolean>;
     /**
-     * Registry credentials. Default: user `oauth2accesstoken` with the access token of
-     * the ambient GCP credentials (`gcp.organizations.getClientConfigOutput()`), as a secret.
+     * Registry credentials. Default: user `oauth2accesstoken` with the access token of the
+     * ambient GCP credentials, fetched when each build step starts (components/registryAuth.ts).
      */
-    registryAuth?: { address?: pulumi.Input<string>; username: pulumi.Input<string>; password: pulumi.Input<string> };
-    /** Tag prefix of the registry build cache; the cache ref is `<repo>/<image>:<prefix>-<minor>-<variant>`. Default: `"buildcache"`. */
+    registryAuth?: RegistryCredentials;
+    /** Tag prefix of the registry build cache; the cache ref is `<repo>/<image>:<prefix>-<minor>-<variant>-<arch>`. Default: `"buildcache"`. */
     cacheTagPrefix?: string;
-    /** `BASE_IMAGE` build arg. Default: `"debian:trixie-slim"`. */
-    baseImage?: pulumi.Input<string>;
+    /** `BASE_IMAGE` build arg. Plain string (hashed into the buildId). Default: `"debian:trixie-slim"`. */
+    baseImage?: string;
     /** `DEBIAN_MIRROR` build arg. Default: `"http://deb.debian.org/debian"`. */
-    debianMirror?: pulumi.Input<string>;
+    debianMirror?: string;
     /** `DEBIAN_SECURITY_MIRROR` build arg. Default: `"http://deb.debian.org/debian-security"`. */
-    debianSecurityMirror?: pulumi.Input<string>;
-    /** `PYTHON_MIRROR` build arg. Default: `"https://www.python.org/ftp/python"`. */
-    pythonMirror?: pulumi.Input<string>;
-    /** Extra build args, merged over the ones above. Default: `{}`. */
-    extraBuildArgs?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    debianSecurityMirror?: string;
+    /** `PYTHON_MIRROR` build arg (upstream). Default: `"https://www.python.org/ftp/python"`. */
+    pythonMirror?: string;
+    /** upstream: no PGO/LTO (tagged `-fast`). Default: `false`. */
+    fast?: boolean;
+    /** Extra build args, merged over the ones above. Plain (hashed into the buildId). Default: `{}`. */
+    extraBuildArgs?: Record<string, string>;
     /**
      * PEM CA bundle for TLS-intercepting proxies, passed as the build secret `extra_ca`
      * (mounted only into the RUN steps that need HTTPS, never in a layer). Default: none.
      */
     extraCa?: pulumi.Input<string>;
-    /** OCI labels on the image. Default: `{}` plus `org.opencontainers.image.version`. */
-    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** BuildKit builder by name, the same one the CLI path uses. Default: `"default"`. */
+    builder?: string;
 }
 
 /** Validates the plain args; pure, messages name the arg and what is accepted. */
-export function validateImageArgs(args: Pick<DistrolessPythonImageArgs, "pythonMinor" | "pythonVersion" | "variant" | "flavor" | "contextDir" | "lockFile" | "cacheTagPrefix">): void {
+export function validateImageArgs(args: Pick<DistrolessPythonImageArgs, "pythonMinor" | "pythonVersion" | "variant" | "flavor" | "contextDir" | "lockFile" | "cacheTagPrefix" | "platforms">): void {
     const variant = args.variant ?? "runtime";
     const flavor = args.flavor ?? "upstream";
-    if (!(IMAGE_VARIANTS as readonly string[]).includes(variant)) {
-        throw new Error(`DistrolessPythonImage arg "variant": ${JSON.stringify(variant)} is not supported; accepted: ${IMAGE_VARIANTS.join(", ")}`);
+    if (!(VARIANTS as readonly string[]).includes(variant)) {
+        throw new Error(`DistrolessPythonImage arg "variant": ${JSON.stringify(variant)} is not supported; accepted: ${VARIANTS.join(", ")}`);
     }
     if (!(FLAVORS as readonly string[]).includes(flavor)) {
         throw new Error(`DistrolessPythonImage arg "flavor": ${JSON.stringify(flavor)} is not supported; accepted: ${FLAVORS.join(", ")}`);
@@ -88,8 +91,16 @@ export function validateImageArgs(args: Pick<DistrolessPythonImageArgs, "pythonM
     if (!/^3\.[0-9]{1,2}$/.test(args.pythonMinor)) {
         throw new Error(`DistrolessPythonImage arg "pythonMinor": ${JSON.stringify(args.pythonMinor)} is not valid; accepted: a minor such as 3.13`);
     }
-    if (!args.pythonVersion.startsWith(`${args.pythonMinor}.`)) {
+    if (args.pythonVersion !== undefined && !args.pythonVersion.startsWith(`${args.pythonMinor}.`)) {
         throw new Error(`DistrolessPythonImage arg "pythonVersion": ${JSON.stringify(args.pythonVersion)} is not a release of ${args.pythonMinor}; accepted: ${args.pythonMinor}.<patch>`);
+    }
+    for (const p of args.platforms ?? []) {
+        if (!(PLATFORMS as readonly string[]).includes(p)) {
+            throw new Error(`DistrolessPythonImage arg "platforms": ${JSON.stringify(p)} is not supported; accepted: ${PLATFORMS.join(", ")}`);
+        }
+    }
+    if (args.platforms !== undefined && args.platforms.length === 0) {
+        throw new Error(`DistrolessPythonImage arg "platforms": empty; accepted: one or more of ${PLATFORMS.join(", ")}`);
     }
     if (!fs.existsSync(args.contextDir) || !fs.statSync(args.contextDir).isDirectory()) {
         throw new Error(`DistrolessPythonImage arg "contextDir": ${JSON.stringify(args.contextDir)} is not a directory; accepted: the image build context folder`);
@@ -104,17 +115,46 @@ export function validateImageArgs(args: Pick<DistrolessPythonImageArgs, "pythonM
     }
 }
 
+/** The build request the component renders (exported so tests derive the expected inputs from it). */
+export function imageRequest(args: DistrolessPythonImageArgs, repository?: string): ImageBuildRequest {
+    const lockBytes = fs.readFileSync(args.lockFile);
+    return {
+        sources: readBuildSources(args.contextDir, args.dockerfile ?? path.join(args.contextDir, "Dockerfile")),
+        lockBytes,
+        lockContextDir: stageLock(lockBytes),
+        flavor: args.flavor ?? "upstream",
+        minor: args.pythonMinor,
+        variant: args.variant ?? "runtime",
+        platforms: args.platforms ?? [...PLATFORMS],
+        baseImage: args.baseImage,
+        debianMirror: args.debianMirror,
+        debianSecurityMirror: args.debianSecurityMirror,
+        pythonMirror: (args.flavor ?? "upstream") === "upstream" ? args.pythonMirror : undefined,
+        fast: args.fast,
+        extraBuildArgs: args.extraBuildArgs,
+        extraCa: args.extraCa !== undefined,
+        repository,
+        cacheTagPrefix: args.cacheTagPrefix ?? BUILD_DEFAULTS.cacheTagPrefix,
+        builder: args.builder,
+    };
+}
+
 /**
- * One distroless Python image (one minor, one variant) built with BuildKit for every
- * platform and pushed to Artifact Registry under one immutable, content-addressed tag.
+ * One distroless Python image (one minor, one variant): one docker-build Image per platform
+ * (tag `<immutable>-<arch>`, its own registry cache), joined by a docker-build Index under
+ * the immutable, content-addressed tag. Every build input comes from the build spec.
  */
 export class DistrolessPythonImage extends pulumi.ComponentResource {
-    /** The docker-build Image. */
-    public readonly image: dockerBuild.Image;
+    /** The per-platform docker-build Images, in platform order. */
+    public readonly images: dockerBuild.Image[];
+    /** The docker-build Index joining them under the immutable tag. */
+    public readonly index: dockerBuild.Index;
     /** `python` or `python-debian`. */
     public readonly imageName: string;
     /** The immutable tag, e.g. `3.13.5-0123456789ab-debug`. */
     public readonly tag: string;
+    /** The buildId (12 hex), shared by every variant of this (flavour, minor). */
+    public readonly buildId: string;
     /** `<repo>/<image>:<tag>`. */
     public readonly taggedRef: pulumi.Output<string>;
     /** Digest of the pushed index, `sha256:...`. */
@@ -124,96 +164,58 @@ export class DistrolessPythonImage extends pulumi.ComponentResource {
 
     constructor(name: string, args: DistrolessPythonImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("distroless-python:images:DistrolessPythonImage", name, {}, opts);
+        let shape: ImageSpec;
         try {
             validateImageArgs(args);
+            checkDockerBuildEnvironment(process.env);
+            const locked = lockedPython(args.flavor ?? "upstream", fs.readFileSync(args.lockFile));
+            if (args.pythonVersion !== undefined && args.pythonVersion !== locked.version) {
+                throw new Error(`DistrolessPythonImage arg "pythonVersion": ${JSON.stringify(args.pythonVersion)} differs from the lock's ${locked.version} (${args.lockFile}); accepted: the lock's version (re-resolve the lock)`);
+            }
+            shape = imageBuildSpec(imageRequest(args));
         } catch (e) {
             throw new pulumi.ResourceError((e as Error).message, this);
         }
-        const variant = args.variant ?? "runtime";
-        const flavor = args.flavor ?? "upstream";
-        this.imageName = imageName(flavor);
-        const revision = buildRevision(args.contextDir, args.lockFile);
-        this.tag = immutableTag(args.pythonVersion, revision.slice(0, 12), variant);
-
+        this.imageName = shape.imageName;
+        this.tag = shape.tag;
+        this.buildId = shape.buildId;
         const repositoryUrl = pulumi.output(args.repositoryUrl).apply((u) => u.replace(/\/+$/, ""));
-        const imageRepo = pulumi.interpolate`${repositoryUrl}/${this.imageName}`;
-        this.taggedRef = pulumi.interpolate`${imageRepo}:${this.tag}`;
-        const cacheRef = pulumi.interpolate`${imageRepo}:${cacheTag(args.cacheTagPrefix ?? "buildcache", args.pythonMinor, variant)}`;
+        // The registry's URL is known only once the repository exists: the spec is rendered again with it.
+        const spec = repositoryUrl.apply((url) => imageBuildSpec(imageRequest(args, url)));
+        const secretValues = args.extraCa !== undefined ? { [EXTRA_CA_SECRET]: pulumi.secret(args.extraCa) } : undefined;
 
-        const auth = args.registryAuth ?? {
-            username: "oauth2accesstoken",
-            // The token of whoever runs `pulumi up` (or the CI's workload identity); secret
-            // so it never lands in state or logs in plain text.
-            password: pulumi.secret(gcp.organizations.getClientConfigOutput({ parent: this }).accessToken),
-        };
-        const registryHost = auth.address ?? repositoryUrl.apply((u) => u.split("/")[0]);
-
-        // The Dockerfile's `lock` stage copies locks/<flavor>-<minor>.json from the context.
-        // A lock kept elsewhere replaces that stage through a named context, so the build
-        // always uses the lock hashed into the tag. The staging folder is named after the
-        // lock's hash (no diff between runs) under the git-ignored .cache/.
-        const lockBytes = fs.readFileSync(args.lockFile);
-        const inContextLock = path.resolve(args.contextDir, "locks", `${flavor}-${args.pythonMinor}.json`);
-        let namedContexts: Record<string, { location: string }> | undefined;
-        if (path.resolve(args.lockFile) !== inContextLock) {
-            const staged = path.join(".cache", "build-locks", crypto.createHash("sha256").update(lockBytes).digest("hex").slice(0, 16));
-            fs.mkdirSync(staged, { recursive: true });
-            fs.writeFileSync(path.join(staged, "lock.json"), lockBytes);
-            namedContexts = { lock: { location: staged } };
-        }
-        const epoch = sourceDateEpoch(lockBytes);
-
-        const secrets: Record<string, pulumi.Input<string>> = {};
-        if (args.extraCa !== undefined) {
-            secrets.extra_ca = pulumi.secret(args.extraCa);
-        }
-
-        this.image = new dockerBuild.Image(
-            `${name}-image`,
-            {
-                push: args.push ?? true,
-                tags: [this.taggedRef],
-                context: namedContexts ? { location: args.contextDir, named: namedContexts } : { location: args.contextDir },
-                dockerfile: { location: args.dockerfile ?? path.join(args.contextDir, "Dockerfile") },
-                target: variant,
-                platforms: args.platforms ?? [...IMAGE_PLATFORMS],
-                buildOnPreview: args.buildOnPreview ?? false,
-                buildArgs: pulumi.output(args.extraBuildArgs ?? {}).apply((extra) => ({
-                    BASE_IMAGE: args.baseImage ?? "debian:trixie-slim",
-                    DEBIAN_MIRROR: args.debianMirror ?? "http://deb.debian.org/debian",
-                    DEBIAN_SECURITY_MIRROR: args.debianSecurityMirror ?? "http://deb.debian.org/debian-security",
-                    PYTHON_FLAVOR: flavor,
-                    PYTHON_MINOR: args.pythonMinor,
-                    PYTHON_VERSION: args.pythonVersion,
-                    PYTHON_SHA256: args.pythonSha256 ?? "",
-                    PYTHON_MIRROR: args.pythonMirror ?? "https://www.python.org/ftp/python",
-                    SOURCE_DATE_EPOCH: String(epoch),
-                    IMAGE_CREATED: rfc3339(epoch),
-                    // The same content hash image:build passes, so both build the same digest.
-                    REVISION: revision,
-                    ...extra,
-                })),
-                secrets,
-                // The CA may rotate without changing the image; do not rebuild for it.
-                ignoreSecretsInDiffCalculation: ["extra_ca"],
-                labels: pulumi.output(args.labels ?? {}).apply((l) => ({
-                    "org.opencontainers.image.version": args.pythonVersion,
-                    ...l,
-                })),
-                registries: [{ address: registryHost, username: auth.username, password: auth.password }],
-                // A dedicated cache tag per (minor, variant), so builds never pull another
-                // image's cache and the cache is never mistaken for a published tag.
-                cacheFrom: [{ registry: { ref: cacheRef } }],
-                cacheTo: [{ registry: { ref: cacheRef, mode: "max", imageManifest: true, ociMediaTypes: true } }],
-            },
-            // retainOnDelete: replacing or destroying never deletes a published image that
-            // some deployment may still pin by digest (pulumi-docker-build#581).
-            { parent: this, retainOnDelete: true },
-        );
-
-        this.digest = this.image.digest;
-        this.ref = pulumi.all([imageRepo, this.image.digest]).apply(([repo, digest]) => `${repo}@${digest}`);
-        this.registerOutputs({ tag: this.tag, taggedRef: this.taggedRef, digest: this.digest, ref: this.ref });
+        // One build at a time, each with a token fetched when it starts.
+        this.images = [];
+        let previous: pulumi.Resource | undefined;
+        shape.perPlatform.forEach((pp, i) => {
+            const auth = args.registryAuth ?? artifactRegistryAuth(repositoryUrl, this, previous);
+            const image: dockerBuild.Image = new dockerBuild.Image(
+                `${name}-${platformArch(pp.platform)}`,
+                dockerBuildImageArgs(pp, {
+                    secretValues,
+                    registries: [auth],
+                    buildOnPreview: args.buildOnPreview ?? false,
+                    tags: spec.apply((s) => s.perPlatform[i].tags),
+                    cacheRefs: spec.apply((s) => s.perPlatform[i].cacheTo),
+                }),
+                // retainOnDelete: replacing or destroying never deletes a published image that
+                // some deployment may still pin by digest (pulumi-docker-build#581).
+                { parent: this, retainOnDelete: true, ...(previous ? { dependsOn: [previous] } : {}) },
+            );
+            this.images.push(image);
+            previous = image;
+        });
+        const indexAuth = args.registryAuth ?? artifactRegistryAuth(repositoryUrl, this, previous);
+        this.taggedRef = pulumi.interpolate`${repositoryUrl}/${this.imageName}:${this.tag}`;
+        this.index = new dockerBuild.Index(`${name}-index`, {
+            tag: this.taggedRef,
+            sources: this.images.map((img) => img.ref),
+            push: true,
+            registry: indexAuth,
+        }, { parent: this, retainOnDelete: true, dependsOn: this.images });
+        this.digest = this.index.ref.apply((ref) => ref.slice(ref.lastIndexOf("@") + 1));
+        this.ref = pulumi.all([repositoryUrl, this.digest]).apply(([repo, digest]) => `${repo}/${this.imageName}@${digest}`);
+        this.registerOutputs({ tag: this.tag, buildId: this.buildId, taggedRef: this.taggedRef, digest: this.digest, ref: this.ref });
     }
 }
 

@@ -3,13 +3,15 @@
 // translator (test/app/) can use them directly.
 
 import type * as k8s from "@pulumi/kubernetes";
+import { DIGEST_REF_PATTERN } from "./constants";
 import type * as pulumi from "@pulumi/pulumi";
 
 /** The uid/gid the distroless images define as `nonroot`. */
 export const NONROOT_ID = 65532;
 
 /** Accepted image reference: optional tag, then a sha256 digest. */
-const DIGEST_REF = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?@sha256:[a-f0-9]{64}$/;
+// name[:port][/path][:tag] followed by the project's one digest pattern.
+const DIGEST_REF = new RegExp(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?${DIGEST_REF_PATTERN.source}`);
 
 /** True when `image` is pinned by digest (`name[:tag]@sha256:<64 hex>`). */
 export function isDigestReference(image: string): boolean {

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
+import { type Flavor, VARIANTS } from "./constants";
 import { DistrolessPythonImage, DistrolessPythonImageArgs, ImageVariant } from "./distrolessPythonImage";
-import { Flavor, lockPath } from "./imageNaming";
+import { lockPath } from "./imageNaming";
 
 /** What one release of the data file contributes (image/python-versions.json entry). */
 export interface PythonBuild {
@@ -11,7 +12,7 @@ export interface PythonBuild {
 }
 
 export interface DistrolessPythonImagesArgs
-    extends Omit<DistrolessPythonImageArgs, "pythonMinor" | "pythonVersion" | "pythonSha256" | "variant" | "lockFile"> {
+    extends Omit<DistrolessPythonImageArgs, "pythonMinor" | "pythonVersion" | "variant" | "lockFile"> {
     /** The releases to build, one or more (validated entries of image/python-versions.json). Required. */
     pythons: PythonBuild[];
     /** Variants to build for every release. Default: `["runtime", "debug", "builder"]`. */
@@ -32,14 +33,13 @@ export function distrolessPythonImages(name: string, args: DistrolessPythonImage
     const matrix: ImageMatrix = {};
     for (const python of pythons) {
         matrix[python.minor] = {};
-        for (const variant of variants ?? (["runtime", "debug", "builder"] as ImageVariant[])) {
+        for (const variant of variants ?? [...VARIANTS]) {
             matrix[python.minor][variant] = new DistrolessPythonImage(
                 `${name}-${python.minor.replace(".", "")}-${variant}`,
                 {
                     ...common,
                     pythonMinor: python.minor,
                     pythonVersion: python.version,
-                    pythonSha256: python.sha256,
                     variant,
                     lockFile: lockPath(locksDir ?? `${common.contextDir}/locks`, common.flavor ?? "upstream", python.minor),
                 },

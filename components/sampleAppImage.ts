@@ -1,8 +1,9 @@
 import * as dockerBuild from "@pulumi/docker-build";
-import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import * as crypto from "crypto";
-import * as path from "path";
+import { type AppBuildRequest, appBuildSpec, EXTRA_CA_SECRET, readAppSources } from "./buildSpec";
+import { checkDockerBuildEnvironment, dockerBuildImageArgs } from "./buildRender";
+import { APP_IMAGE_NAME, type Platform, platformArch, PLATFORMS } from "./constants";
+import { artifactRegistryAuth } from "./registryAuth";
 
 export interface SampleAppImageArgs {
     /** `<location>-docker.pkg.dev/<project>/<repository>`; the image is `<repositoryUrl>/<imageName>`. Required. */
@@ -11,54 +12,71 @@ export interface SampleAppImageArgs {
     builderImage: pulumi.Input<string>;
     /** Digest reference of our `runtime` variant (the venv is copied there, same path). Required. */
     runtimeImage: pulumi.Input<string>;
-    /** Build context holding the Dockerfile. Default: `"app"`. */
+    /** Build context holding the Dockerfile. Plain path (its files are hashed into the tag). Default: `"app"`. */
     contextDir?: string;
     /** Image name in the repository. Default: `"sample-app"`. */
     imageName?: string;
-    /** Platforms. Default: `["linux/amd64", "linux/arm64"]`. */
-    platforms?: pulumi.Input<string[]>;
+    /** Platforms: one docker-build Image each, joined by an Index. Plain list. Default: `["linux/amd64", "linux/arm64"]`. */
+    platforms?: Platform[];
     /** PEM CA bundle for a TLS-intercepting proxy, passed to pip only as the build secret `extra_ca`. Default: none. */
     extraCa?: pulumi.Input<string>;
     /** Build during `pulumi preview`. Default: `false`. */
     buildOnPreview?: pulumi.Input<boolean>;
+    /** BuildKit builder by name. Default: `"default"`. */
+    builder?: string;
 }
 
 /**
- * The sample app's image (app/Dockerfile) pushed to Artifact Registry; `ref` is the digest
- * reference GunicornApp deploys.
+ * The sample app's image (app/Dockerfile) pushed to Artifact Registry under the
+ * content-addressed `app-<id>` tag (app files + base digests, the same function as
+ * `app:build`); `ref` is the digest reference GunicornApp deploys.
  */
 export class SampleAppImage extends pulumi.ComponentResource {
     public readonly ref: pulumi.Output<string>;
-    public readonly image: dockerBuild.Image;
+    public readonly images: dockerBuild.Image[];
+    public readonly index: dockerBuild.Index;
+    /** `app-<12 hex>`. */
+    public readonly tag: pulumi.Output<string>;
 
     constructor(name: string, args: SampleAppImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("distroless-python:k8s:SampleAppImage", name, {}, opts);
-        const contextDir = args.contextDir ?? "app";
-        const repo = pulumi.interpolate`${pulumi.output(args.repositoryUrl).apply((u) => u.replace(/\/+$/, ""))}/${args.imageName ?? "sample-app"}`;
-        const registryHost = pulumi.output(args.repositoryUrl).apply((u) => u.split("/")[0]);
-        const secrets: Record<string, pulumi.Input<string>> = {};
-        if (args.extraCa !== undefined) secrets.extra_ca = pulumi.secret(args.extraCa);
-        // The tag is the digest of the inputs that matter, so an unchanged app and base
-        // previews no diff; it is also what `app:build` would call the image locally.
-        const tag = pulumi.all([args.builderImage, args.runtimeImage]).apply(([b, r]) =>
-            `app-${crypto.createHash("sha256").update(`${b}\0${r}`).digest("hex").slice(0, 12)}`);
-        this.image = new dockerBuild.Image(`${name}-image`, {
+        try {
+            checkDockerBuildEnvironment(process.env);
+        } catch (e) {
+            throw new pulumi.ResourceError((e as Error).message, this);
+        }
+        const sources = readAppSources(args.contextDir ?? "app");
+        const platforms = args.platforms ?? [...PLATFORMS];
+        const repositoryUrl = pulumi.output(args.repositoryUrl).apply((u) => u.replace(/\/+$/, ""));
+        const request = (repository: string | undefined, builderImage: string, runtimeImage: string): AppBuildRequest => ({
+            sources, builderImage, runtimeImage, platforms, repository,
+            imageName: args.imageName, extraCa: args.extraCa !== undefined, builder: args.builder,
+        });
+        const shape = appBuildSpec(request(undefined, "", ""));
+        const spec = pulumi.all([repositoryUrl, args.builderImage, args.runtimeImage]).apply(([u, b, r]) => appBuildSpec(request(u, b, r)));
+        const secretValues = args.extraCa !== undefined ? { [EXTRA_CA_SECRET]: pulumi.secret(args.extraCa) } : undefined;
+        this.tag = spec.apply((s) => s.tag);
+        this.images = [];
+        let previous: pulumi.Resource | undefined;
+        shape.perPlatform.forEach((pp, i) => {
+            const image: dockerBuild.Image = new dockerBuild.Image(`${name}-${platformArch(pp.platform)}`, dockerBuildImageArgs(pp, {
+                secretValues,
+                registries: [artifactRegistryAuth(repositoryUrl, this, previous)],
+                buildOnPreview: args.buildOnPreview ?? false,
+                tags: spec.apply((s) => s.perPlatform[i].tags),
+                buildArgs: spec.apply((s) => s.perPlatform[i].buildArgs),
+            }), { parent: this, retainOnDelete: true, ...(previous ? { dependsOn: [previous] } : {}) });
+            this.images.push(image);
+            previous = image;
+        });
+        const repo = pulumi.interpolate`${repositoryUrl}/${args.imageName ?? APP_IMAGE_NAME}`;
+        this.index = new dockerBuild.Index(`${name}-index`, {
+            tag: pulumi.interpolate`${repo}:${this.tag}`,
+            sources: this.images.map((img) => img.ref),
             push: true,
-            tags: [pulumi.interpolate`${repo}:${tag}`],
-            context: { location: contextDir },
-            dockerfile: { location: path.join(contextDir, "Dockerfile") },
-            platforms: pulumi.output(args.platforms ?? ["linux/amd64", "linux/arm64"]).apply((p) => p as dockerBuild.Platform[]),
-            buildOnPreview: args.buildOnPreview ?? false,
-            buildArgs: { BUILDER_IMAGE: args.builderImage, RUNTIME_IMAGE: args.runtimeImage },
-            secrets,
-            ignoreSecretsInDiffCalculation: ["extra_ca"],
-            registries: [{
-                address: registryHost,
-                username: "oauth2accesstoken",
-                password: pulumi.secret(gcp.organizations.getClientConfigOutput({ parent: this }).accessToken),
-            }],
-        }, { parent: this, retainOnDelete: true });
-        this.ref = pulumi.all([repo, this.image.digest]).apply(([r, d]) => `${r}@${d}`);
-        this.registerOutputs({ ref: this.ref });
+            registry: artifactRegistryAuth(repositoryUrl, this, previous),
+        }, { parent: this, retainOnDelete: true, dependsOn: this.images });
+        this.ref = pulumi.all([repo, this.index.ref]).apply(([r, ref]) => `${r}@${ref.slice(ref.lastIndexOf("@") + 1)}`);
+        this.registerOutputs({ ref: this.ref, tag: this.tag });
     }
 }

@@ -5,17 +5,19 @@
 //
 // Project-level config in Pulumi.yaml supports only string, integer, boolean and array
 // types, so lists are arrays of strings and there are no object-valued keys.
+import { RebuildMachineType, REBUILD_LIMITS, REBUILD_MACHINE_TYPES, SCHEDULED_REBUILD_DEFAULTS } from "../components/rebuildDefaults";
 
 /** The Pulumi project name; also the config namespace and the type-token package. */
 export const PROJECT = "distroless-python";
 
-/** Platforms the images may be built for (what the Dockerfile and Debian trixie support). */
-export const SUPPORTED_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
-export type Platform = (typeof SUPPORTED_PLATFORMS)[number];
+// The vocabulary (flavours, variants, platforms) and the build defaults are stated once, in
+// components/constants.ts and components/buildSpec.ts; the schema takes them from there.
+import { BUILD_DEFAULTS } from "../components/buildSpec";
+import { DIGEST_REF_PATTERN, FLAVORS, PLATFORMS, type Platform, type Variant, VARIANTS } from "../components/constants";
 
-/** Dockerfile targets (docs/architecture.md, "Dockerfile interface"). */
-export const VARIANTS = ["runtime", "debug", "builder"] as const;
-export type Variant = (typeof VARIANTS)[number];
+/** @deprecated: PLATFORMS from components/constants. */
+export const SUPPORTED_PLATFORMS = PLATFORMS;
+export { type Platform, type Variant, VARIANTS };
 
 /** The Pulumi.yaml types a project-level key may have. */
 export type ConfigType = "string" | "integer" | "boolean" | "array";
@@ -155,7 +157,8 @@ function stringArrayKey<T extends string>(o: ArrayOptions<T>): KeySpec<T[]> {
                 fail(key, raw, "is not a JSON array of strings", `a list of ${accepted}`);
             }
             const items = value as string[];
-            if (items.length === 0) {
+            // An empty list is a value only for keys whose default is empty (optional lists).
+            if (items.length === 0 && o.default.length > 0) {
                 fail(key, items, "is empty", `one or more of ${accepted}`);
             }
             const seen = new Set<string>();
@@ -219,7 +222,7 @@ export const schema = {
     flavor: enumKey({
         description: "Python flavour: upstream (CPython built from source, image python) or debian (Debian's python3, image python-debian).",
         default: "upstream",
-        oneOf: ["upstream", "debian"] as const,
+        oneOf: FLAVORS,
     }),
     pythonMinors: stringArrayKey({
         description: "Python minors to build, each with an entry in image/python-versions.json.",
@@ -234,8 +237,8 @@ export const schema = {
     }),
     platforms: stringArrayKey<Platform>({
         description: "Platforms of every image (one multi-platform index per image).",
-        default: SUPPORTED_PLATFORMS,
-        oneOf: SUPPORTED_PLATFORMS,
+        default: PLATFORMS,
+        oneOf: PLATFORMS,
     }),
     buildOnPreview: booleanKey({
         description: "Build images during `pulumi preview` (slow; images built on preview are never pushed).",
@@ -249,25 +252,25 @@ export const schema = {
     }),
     baseImage: stringKey({
         description: "BASE_IMAGE build arg: the Debian trixie image the build stages start from (production pins a digest).",
-        default: "debian:trixie-slim",
-        pattern: /^[a-z0-9][a-z0-9._\-/:]*(@sha256:[0-9a-f]{64})?$/,
+        default: BUILD_DEFAULTS.baseImage,
+        pattern: new RegExp(`^[a-z0-9][a-z0-9._\\-/:]*(${DIGEST_REF_PATTERN.source.replace(/\$$/, "")})?$`),
         accepted: "an image reference such as debian:trixie-slim or name@sha256:<64 hex>",
     }),
     debianMirror: stringKey({
         description: "DEBIAN_MIRROR build arg.",
-        default: "http://deb.debian.org/debian",
+        default: BUILD_DEFAULTS.debianMirror,
         pattern: URL_PATTERN,
         accepted: URL_ACCEPTED,
     }),
     debianSecurityMirror: stringKey({
         description: "DEBIAN_SECURITY_MIRROR build arg.",
-        default: "http://deb.debian.org/debian-security",
+        default: BUILD_DEFAULTS.debianSecurityMirror,
         pattern: URL_PATTERN,
         accepted: URL_ACCEPTED,
     }),
     pythonMirror: stringKey({
         description: "PYTHON_MIRROR build arg: where Python-<version>.tar.xz is downloaded from (checked against its sha256).",
-        default: "https://www.python.org/ftp/python",
+        default: BUILD_DEFAULTS.pythonMirror,
         pattern: URL_PATTERN,
         accepted: URL_ACCEPTED,
     }),
@@ -279,9 +282,47 @@ export const schema = {
     }),
     cacheTagPrefix: stringKey({
         description: "Tag prefix of the registry build cache (<prefix>-<minor>-<variant>). Cache manifests are versions too; keep it distinct from published tags.",
-        default: "buildcache",
+        default: BUILD_DEFAULTS.cacheTagPrefix,
         pattern: /^[a-z][a-z0-9-]{0,60}$/,
         accepted: "lowercase letters, digits and hyphens, starting with a letter (not a digit, so it never matches the published 3.x tags)",
+    }),
+    // --- Scheduled rebuild (components/scheduledRebuild.ts; defaults from rebuildDefaults.ts) ---
+    rebuildEnabled: booleanKey({
+        description: "Create the ScheduledRebuild (Cloud Scheduler -> Pub/Sub -> Cloud Build) in this stack. One project owns the rebuild (dev); other environments consume its digests.",
+        default: false,
+    }),
+    rebuildSchedule: stringKey({
+        description: "Cron (unix-cron, 5 fields, UTC) of the rebuild's Cloud Scheduler job.",
+        default: SCHEDULED_REBUILD_DEFAULTS.schedule,
+        pattern: /^\S+( \S+){4}$/,
+        accepted: "a unix-cron expression of 5 fields such as \"0 * * * *\"",
+    }),
+    rebuildTimeoutSeconds: integerKey({
+        description: "Timeout of one rebuild build, in seconds.",
+        default: SCHEDULED_REBUILD_DEFAULTS.timeoutSeconds,
+        ...REBUILD_LIMITS.timeoutSeconds,
+    }),
+    rebuildMachineType: enumKey<RebuildMachineType>({
+        description: "Cloud Build machine type of the rebuild.",
+        default: SCHEDULED_REBUILD_DEFAULTS.machineType,
+        oneOf: REBUILD_MACHINE_TYPES,
+    }),
+    rebuildAlertWindowHours: integerKey({
+        description: "Alert when no rebuild succeeded for this many hours.",
+        default: SCHEDULED_REBUILD_DEFAULTS.alertWindowHours,
+        ...REBUILD_LIMITS.alertWindowHours,
+    }),
+    rebuildNotificationChannel: stringKey({
+        description: "Cloud Monitoring notification channel of the rebuild alerts (projects/<p>/notificationChannels/<id>); empty: incidents open without notifying anyone.",
+        default: "",
+        pattern: /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/notificationChannels\/[0-9]+$/,
+        accepted: "projects/<project>/notificationChannels/<id>, or empty",
+    }),
+    rebuildReaders: stringArrayKey<string>({
+        description: "IAM members of other environments (prod's GKE nodes) granted roles/artifactregistry.reader on this stack's repository, so they pull exactly the digests the rebuild published.",
+        default: [],
+        itemPattern: /^(serviceAccount|group|user):[^\s@]+@[^\s@]+$/,
+        itemAccepted: "IAM members serviceAccount:EMAIL, group:EMAIL or user:EMAIL",
     }),
     imageSource: enumKey({
         description: "Where the deployed images come from: build (the stack builds and pushes them with docker-build at pulumi up) or release-lock (no build: image and app refs by digest from releaseLockFile, written by the rebuild pipeline or npm run local:up).",

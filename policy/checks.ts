@@ -8,6 +8,7 @@
 //
 // Deliberately no dependency on @pulumi/policy here: the unit tests, the render test and the
 // docker-run translator call these directly.
+import { DIGEST_REF_PATTERN } from "../components/constants";
 
 /** The pod template of a workload: its spec and the template's annotations. */
 export interface PodTemplate {
@@ -76,7 +77,8 @@ const SAFE_SYSCTLS = new Set([
 ]);
 const SELINUX_TYPES = new Set(["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"]);
 const RESTRICTED_VOLUMES = new Set(["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"]);
-const DIGEST = /@sha256:[a-f0-9]{64}$/;
+// One digest pattern for the whole project (components/constants.ts).
+const DIGEST = DIGEST_REF_PATTERN;
 
 /** Security contexts of the pod and of each container, labelled for messages. */
 function contexts(spec: any): { where: string; sc: any }[] {

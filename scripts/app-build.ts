@@ -14,10 +14,12 @@
  * With --push the image goes to REGISTRY/sample-app and the digest reference is printed.
  */
 import { spawn } from "node:child_process";
-import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { appBuildSpec, appTag as specAppTag, EXTRA_CA_SECRET, readAppSources } from "../components/buildSpec";
+import { buildxArgs as renderBuildxArgs } from "../components/buildRender";
+import { DIGEST_PATTERN, type Platform, PLATFORMS } from "../components/constants";
 
 const ROOT = path.resolve(__dirname, "..");
 export const APP_CONTEXT = path.join(ROOT, "app");
@@ -29,6 +31,7 @@ export interface AppBuildOptions {
     runtimeImage?: string;
     /** CA bundle passed as the `extra_ca` secret; undefined for none. */
     extraCa?: string;
+    /** One of PLATFORMS (validated by parseAppBuildArgs). */
     platform: string;
     tag?: string;
     push?: string;
@@ -73,37 +76,18 @@ export function parseAppBuildArgs(argv: string[], env: NodeJS.ProcessEnv = proce
         throw new Error(`options --builder-image and --runtime-image go together (the venv built in one must run in the other); ${USAGE}`);
     }
     if (!/^3\.[0-9]+$/.test(o.python)) throw new Error(`option --python: ${JSON.stringify(o.python)} is not supported; accepted: a minor such as 3.13`);
-    if (!["linux/amd64", "linux/arm64"].includes(o.platform)) throw new Error(`option --platform: ${JSON.stringify(o.platform)} is not supported; accepted: linux/amd64, linux/arm64`);
+    if (!(PLATFORMS as readonly string[]).includes(o.platform)) throw new Error(`option --platform: ${JSON.stringify(o.platform)} is not supported; accepted: ${PLATFORMS.join(", ")}`);
     if (o.extraCa !== undefined && !fs.existsSync(o.extraCa)) throw new Error(`option --extra-ca: ${JSON.stringify(o.extraCa)} does not exist`);
     return o;
 }
 
-/** Files of the build context (what .dockerignore lets through), sorted. */
-export function appContextFiles(dir = APP_CONTEXT): string[] {
-    const out: string[] = ["Dockerfile", ".dockerignore", "requirements.txt", "gunicorn.conf.py"];
-    const walk = (rel: string) => {
-        for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-            const r = path.join(rel, e.name);
-            if (e.name === "__pycache__") continue;
-            if (e.isDirectory()) walk(r);
-            else out.push(r);
-        }
-    };
-    walk("sample_app");
-    return out.sort();
-}
-
-/** Content-addressed tag: the app context and both base references. */
+/** Content-addressed tag `app-<12 hex>`: the app files the build reads and both base references (the component's function). */
 export function appTag(builderImage: string, runtimeImage: string, dir = APP_CONTEXT): string {
-    const h = crypto.createHash("sha256");
-    for (const f of appContextFiles(dir)) h.update(f).update("\0").update(fs.readFileSync(path.join(dir, f))).update("\0");
-    h.update(builderImage).update("\0").update(runtimeImage);
-    return h.digest("hex").slice(0, 12);
+    return specAppTag(readAppSources(dir), builderImage, runtimeImage);
 }
-
-/** Quiet mode (tests): build logs are kept and shown only when the build fails. */
 
 function run(cmd: string, args: string[], capture: boolean): Promise<string> {
+    // Quiet mode (tests): build logs are kept and shown only when the build fails.
     const quiet = process.env.APP_BUILD_QUIET === "1";
     return new Promise((resolve, reject) => {
         const p = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", capture || quiet ? "pipe" : process.stderr, quiet ? "pipe" : "inherit"] });
@@ -124,23 +108,23 @@ export async function baseImage(python: string, flavor: string, variant: string,
     return last;
 }
 
-/** The docker buildx argv for the app image (pure, so tests can check the secret handling). */
+/** The docker buildx argv for the app image, rendered from the build spec (pure apart from reading app/). */
 export function buildxArgs(o: AppBuildOptions & { builderImage: string; runtimeImage: string }, tag: string, metadataFile: string): string[] {
-    return [
-        "buildx", "build", "--network", "host", "--pull=false", "--progress", "plain",
-        "--platform", o.platform,
-        "--build-arg", `BUILDER_IMAGE=${o.builderImage}`,
-        "--build-arg", `RUNTIME_IMAGE=${o.runtimeImage}`,
-        ...(o.extraCa ? ["--secret", `id=extra_ca,src=${o.extraCa}`] : []),
-        ...(o.noCache ? ["--no-cache"] : []),
-        "--provenance=false", "--sbom=false",
+    const spec = appBuildSpec({
+        sources: readAppSources(APP_CONTEXT),
+        builderImage: o.builderImage,
+        runtimeImage: o.runtimeImage,
+        platforms: [o.platform as Platform],
+        extraCa: o.extraCa !== undefined,
+        noCache: o.noCache,
+    }).perPlatform[0];
+    return renderBuildxArgs({ ...spec, tags: [tag] }, {
+        output: o.push ? { push: true } : { load: true },
+        secretFiles: o.extraCa ? { [EXTRA_CA_SECRET]: o.extraCa } : undefined,
         // The metadata file carries the pushed manifest's digest (`containerimage.digest`);
         // --iidfile would give the config digest, which no registry resolves as a manifest.
-        "--metadata-file", metadataFile,
-        "-t", tag,
-        ...(o.push ? ["--push"] : ["--load"]),
-        APP_CONTEXT,
-    ];
+        metadataFile,
+    });
 }
 
 /** Builds the app image; resolves to its reference (tag, or repo@digest when pushed). */
@@ -149,11 +133,11 @@ export async function buildApp(o: AppBuildOptions): Promise<string> {
     const runtimeImage = o.runtimeImage ?? await baseImage(o.python, o.flavor, "runtime", o.platform);
     const name = o.push ? `${o.push}/sample-app` : "sample-app";
     const tag = o.tag ?? `${name}:${appTag(builderImage, runtimeImage)}`;
-    const iidfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "app-build-")), "iid");
-    await run("docker", buildxArgs({ ...o, builderImage, runtimeImage }, tag, iidfile), false);
-    const digest = String(JSON.parse(fs.readFileSync(iidfile, "utf8"))["containerimage.digest"] ?? "");
-    if (o.push && !/^sha256:[0-9a-f]{64}$/.test(digest)) throw new Error(`docker buildx reported no manifest digest for ${tag}`);
-    fs.rmSync(path.dirname(iidfile), { recursive: true, force: true });
+    const metadata = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "app-build-")), "metadata.json");
+    await run("docker", buildxArgs({ ...o, builderImage, runtimeImage }, tag, metadata), false);
+    const digest = String(JSON.parse(fs.readFileSync(metadata, "utf8"))["containerimage.digest"] ?? "");
+    if (o.push && !DIGEST_PATTERN.test(digest)) throw new Error(`docker buildx reported no manifest digest for ${tag}`);
+    fs.rmSync(path.dirname(metadata), { recursive: true, force: true });
     return o.push ? `${tag.replace(/:[^:/]+$/, "")}@${digest}` : tag;
 }
 

@@ -2,32 +2,35 @@
  * npm run --silent image:build -- --python 3.13 [--flavor upstream|debian] [--variant runtime|debug|builder]
  *     [--platform linux/amd64|linux/arm64] [--lock FILE] [--push REGISTRY] [--no-cache]
  *     [--base-image REF] [--mirror URL] [--security-mirror URL] [--build-arg K=V ...] [--name NAME]
+ *     [--cache PREFIX] [--builder NAME]
  *     upstream flavour: [--fast] [--python-mirror URL] [--python-version X.Y.Z --python-sha256 HEX]
  *
- * Builds image/Dockerfile with the local engine (docker buildx, --network host), progress on
- * stderr, and prints the image reference as the LAST line of stdout. The tag comes from the
- * shared naming helper (components/imageNaming.ts), SOURCE_DATE_EPOCH from the lock.
+ * Renders the build spec (components/buildSpec.ts, the same one DistrolessPythonImage and
+ * the rebuild pipeline render) into `docker buildx build` runs, one per platform, progress
+ * on stderr, and prints the image reference as the LAST line of stdout: with --push the
+ * immutable tag of the index joining the platforms, otherwise `<name>:<tag>-<arch>` loaded
+ * into the engine.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildRevision, imageName, immutableTag, type Flavor } from "../components/imageNaming";
-import { rfc3339, sourceDateEpoch } from "./image/buildInputs";
+import { type ImageSpec, imageBuildSpec, readBuildSources, stageLock, EXTRA_CA_SECRET, type BuildSpec } from "../components/buildSpec";
+import { buildxArgs } from "../components/buildRender";
+import { DIGEST_PATTERN, type Flavor, FLAVORS, PLATFORMS, type Platform, VARIANTS } from "../components/constants";
 
 const ROOT = path.resolve(__dirname, "..");
 const HOST_CA = process.env.EXTRA_CA_FILE ?? "/etc/ssl/certs/ca-certificates.crt";
 export const CONTEXT = path.join(ROOT, "image");
-export const VARIANTS = ["runtime", "debug", "builder"] as const;
-export const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
-/** Flavours image:build can build today; issue 4 adds "upstream". */
-export const BUILDABLE_FLAVORS: readonly string[] = ["debian", "upstream"];
+export { PLATFORMS, VARIANTS };
+/** Flavours image:build can build. */
+export const BUILDABLE_FLAVORS: readonly string[] = FLAVORS;
 
 export interface BuildOptions {
   python: string;
   flavor: Flavor;
   variant: (typeof VARIANTS)[number];
-  platforms: string[];
+  platforms: Platform[];
   lock: string;
   push?: string;
   noCache: boolean;
@@ -43,6 +46,10 @@ export interface BuildOptions {
   /** upstream: build this release instead of the lock's (tests); both or neither. */
   pythonVersion?: string;
   pythonSha256?: string;
+  /** Registry build cache tag prefix (with --push only). */
+  cache?: string;
+  /** BuildKit builder by name (default: the spec's). */
+  builder?: string;
 }
 
 const USAGE =
@@ -57,7 +64,7 @@ export function parseBuildArgs(argv: string[]): BuildOptions {
   let noCache = false;
   let fast = false;
   const valued = ["python", "flavor", "variant", "platform", "lock", "push", "base-image", "mirror", "security-mirror", "build-arg", "name",
-    "python-mirror", "python-version", "python-sha256"];
+    "python-mirror", "python-version", "python-sha256", "cache", "builder"];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--no-cache") { noCache = true; continue; }
@@ -81,7 +88,7 @@ export function parseBuildArgs(argv: string[]): BuildOptions {
   if (!BUILDABLE_FLAVORS.includes(flavor)) throw new Error(`option --flavor: "${flavor}" is not yet supported by image:build (issue 4); accepted today: ${BUILDABLE_FLAVORS.join(", ")}`);
   const variant = (raw.variant ?? "runtime") as BuildOptions["variant"];
   if (!(VARIANTS as readonly string[]).includes(variant)) throw new Error(`option --variant: "${variant}" is not valid; accepted: ${VARIANTS.join(", ")}`);
-  const platforms = (raw.platform ?? "linux/amd64").split(",");
+  const platforms = (raw.platform ?? "linux/amd64").split(",") as Platform[];
   for (const p of platforms) {
     if (!(PLATFORMS as readonly string[]).includes(p)) throw new Error(`option --platform: "${p}" is not valid; accepted: ${PLATFORMS.join(", ")} (comma-separated with --push)`);
   }
@@ -103,84 +110,142 @@ export function parseBuildArgs(argv: string[]): BuildOptions {
     throw new Error(`option --python-mirror: "${raw["python-mirror"]}" is not an http:// or https:// URL`);
   }
   if (raw.name !== undefined && !/^[a-z0-9][a-z0-9._/-]*$/.test(raw.name)) throw new Error(`option --name: "${raw.name}" is not a valid image name`);
+  if (raw.cache !== undefined && !raw.push) throw new Error("option --cache needs --push REGISTRY (the cache lives in the registry)");
+  if (raw.cache !== undefined && !/^[a-z][a-z0-9-]{0,60}$/.test(raw.cache)) throw new Error(`option --cache: "${raw.cache}" is not valid; accepted: lowercase letters, digits and hyphens, starting with a letter`);
   return {
     python: raw.python, flavor, variant, platforms, lock, push: raw.push, noCache,
     baseImage: raw["base-image"], mirror: raw.mirror, securityMirror: raw["security-mirror"], buildArgs, name: raw.name,
     fast, pythonMirror: raw["python-mirror"], pythonVersion: raw["python-version"], pythonSha256: raw["python-sha256"],
+    cache: raw.cache, builder: raw.builder,
   };
+}
+
+/** The host CA goes in as the `extra_ca` secret when the CPython download crosses a TLS-intercepting proxy. */
+function wantsCa(o: BuildOptions): boolean {
+  return o.flavor === "upstream" && !(o.pythonMirror ?? "https:").startsWith("http:") && fs.existsSync(HOST_CA);
+}
+
+/** The build spec for a set of options (components/buildSpec.ts: the one build definition). */
+export function imageSpec(o: BuildOptions): ImageSpec {
+  const lockBytes = fs.readFileSync(o.lock);
+  return imageBuildSpec({
+    sources: readBuildSources(CONTEXT),
+    lockBytes,
+    lockContextDir: stageLock(lockBytes, path.join(ROOT, ".cache", "build-locks")),
+    flavor: o.flavor,
+    minor: o.python,
+    variant: o.variant,
+    platforms: o.platforms,
+    baseImage: o.baseImage,
+    debianMirror: o.mirror,
+    debianSecurityMirror: o.securityMirror,
+    pythonMirror: o.pythonMirror,
+    fast: o.fast,
+    pythonOverride: o.pythonVersion !== undefined ? { version: o.pythonVersion, sha256: o.pythonSha256! } : undefined,
+    extraBuildArgs: o.buildArgs,
+    extraCa: wantsCa(o),
+    repository: o.push,
+    imageName: o.name,
+    cacheTagPrefix: o.cache ?? false,
+    builder: o.builder,
+    noCache: o.noCache,
+  });
 }
 
 export interface PlannedBuild {
+  /** The reference the build tags (`<repo>:<tag>-<arch>`). */
   ref: string;
+  /** `docker` arguments. */
   args: string[];
   epoch: number;
+  /** The staged lock folder (safe to remove: it is staged again by the next plan). */
   tmpDir: string;
+  spec: BuildSpec;
+  /** Where buildx writes the pushed digest. */
+  metadataFile: string;
 }
 
-/** The docker buildx invocation for a set of options (pure apart from reading the lock and context). */
-export function planBuild(o: BuildOptions): PlannedBuild {
-  const lockBytes = fs.readFileSync(o.lock);
-  const lock = JSON.parse(lockBytes.toString("utf8")) as { python?: { version?: string }; cpython?: { version: string; sha256: string } };
-  // upstream: the lock pins CPython's version and sha256; --python-version/--python-sha256 override both.
-  const version = o.pythonVersion ?? lock.python?.version ?? "";
-  const epoch = sourceDateEpoch(lockBytes);
-  // A --fast build is not the production artifact: its tag says so.
-  const revision = buildRevision(CONTEXT, o.lock);
-  const tag = immutableTag(version, revision.slice(0, 12), o.variant) + (o.fast ? "-fast" : "");
-  const name = o.name ?? imageName(o.flavor);
-  const arch = o.platforms.length === 1 && o.platforms[0] !== "linux/amd64" ? `-${o.platforms[0].split("/")[1]}` : "";
-  const ref = o.push ? `${o.push.replace(/\/+$/, "")}/${name}:${tag}${arch}` : `${name}:${tag}${arch}`;
-  // The lock goes in as a named context replacing the Dockerfile's `lock` stage, so any file works.
-  const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "image-build-"));
-  fs.copyFileSync(o.lock, path.join(tmpDir, "lock.json"));
-  const buildArgs: Record<string, string> = {
-    PYTHON_FLAVOR: o.flavor,
-    PYTHON_MINOR: o.python,
-    PYTHON_VERSION: version,
-    SOURCE_DATE_EPOCH: String(epoch),
-    IMAGE_CREATED: rfc3339(epoch),
-    REVISION: revision,
-    ...(o.baseImage ? { BASE_IMAGE: o.baseImage } : {}),
-    ...(o.mirror ? { DEBIAN_MIRROR: o.mirror } : {}),
-    ...(o.securityMirror ? { DEBIAN_SECURITY_MIRROR: o.securityMirror } : {}),
-    ...(o.flavor === "upstream" ? {
-      PYTHON_SHA256: o.pythonSha256 ?? lock.cpython?.sha256 ?? "",
-      PYTHON_FAST: o.fast ? "1" : "0",
-      ...(o.pythonMirror ? { PYTHON_MIRROR: o.pythonMirror } : {}),
-    } : {}),
-    ...o.buildArgs,
-  };
-  const args = [
-    "buildx", "build", "--network", "host", "--progress", "plain",
-    // No attestations inside the image: provenance is the supply-chain issue's job.
-    "--provenance=false", "--sbom=false",
-    "--platform", o.platforms.join(","), "--target", o.variant,
-    "--build-context", `lock=${tmpDir}`,
-    ...Object.entries(buildArgs).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]),
-    ...(o.noCache ? ["--no-cache"] : []),
-    // The CPython download may cross a TLS-intercepting proxy: its CA goes in as a secret only.
-    ...(o.flavor === "upstream" && !(o.pythonMirror ?? "https:").startsWith("http:") && fs.existsSync(HOST_CA)
-      ? ["--secret", `id=extra_ca,src=${HOST_CA}`] : []),
-    "--tag", ref,
-    ...(o.push ? ["--push"] : ["--load"]),
-    CONTEXT,
-  ];
-  return { ref, args, epoch, tmpDir };
-}
-
-export function runBuild(o: BuildOptions): Promise<string> {
-  const plan = planBuild(o);
-  process.stderr.write(`[image:build] docker ${plan.args.join(" ")}\n`);
-  return new Promise((resolve, reject) => {
-    const child = spawn("docker", plan.args, { stdio: ["ignore", 2, 2], env: { ...process.env, SOURCE_DATE_EPOCH: String(plan.epoch) } });
-    // Progress goes to stderr: stdout carries only the reference.
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      fs.rmSync(plan.tmpDir, { recursive: true, force: true });
-      if (code === 0) resolve(plan.ref);
-      else reject(new Error(`docker buildx build failed (exit ${code}) for ${plan.ref}`));
-    });
+/** The docker buildx invocation of each platform's build (pure apart from reading the lock and context). */
+export function planBuilds(o: BuildOptions): { image: ImageSpec; builds: PlannedBuild[] } {
+  const image = imageSpec(o);
+  const meta = fs.mkdtempSync(path.join(os.tmpdir(), "image-build-"));
+  const builds = image.perPlatform.map((pp) => {
+    const metadataFile = path.join(meta, `${pp.platform.replace("/", "-")}.json`);
+    return {
+      ref: pp.tags[0],
+      args: buildxArgs(pp, {
+        output: o.push ? { push: true } : { load: true },
+        secretFiles: pp.secrets.includes(EXTRA_CA_SECRET) ? { [EXTRA_CA_SECRET]: HOST_CA } : undefined,
+        metadataFile,
+      }),
+      epoch: image.epoch,
+      tmpDir: pp.namedContexts.lock,
+      spec: pp,
+      metadataFile,
+    };
   });
+  return { image, builds };
+}
+
+/** The first platform's build (tests that drive one docker invocation themselves). */
+export function planBuild(o: BuildOptions): PlannedBuild {
+  return planBuilds(o).builds[0];
+}
+
+function docker(args: string[], epoch: number, capture = false): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("docker", args, { stdio: ["ignore", capture ? "pipe" : 2, 2], env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) } });
+    let out = "";
+    child.stdout?.on("data", (d) => { out += d; });
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`docker ${args.slice(0, 3).join(" ")} ... failed (exit ${code})`))));
+  });
+}
+
+/** The manifest digest buildx wrote to its metadata file. */
+export function metadataDigest(file: string): string {
+  const digest = String((JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>)["containerimage.digest"] ?? "");
+  if (!DIGEST_PATTERN.test(digest)) throw new Error(`docker buildx wrote no manifest digest to ${file}`);
+  return digest;
+}
+
+export interface BuildResult {
+  /** What image:build prints: the index tag when pushed, else the loaded `<name>:<tag>-<arch>`. */
+  ref: string;
+  /** The pushed index's digest (pushes only). */
+  digest?: string;
+  /** Per platform: tag and pushed manifest digest. */
+  platforms: { platform: Platform; ref: string; digest?: string }[];
+  spec: ImageSpec;
+}
+
+/**
+ * Builds each platform (one at a time, progress on stderr) and, when pushing, joins them in
+ * an index under the immutable tag with `docker buildx imagetools create`, exactly what
+ * docker-build's Index does.
+ */
+export async function buildImage(o: BuildOptions): Promise<BuildResult> {
+  const { image, builds } = planBuilds(o);
+  const platforms: BuildResult["platforms"] = [];
+  try {
+    for (const b of builds) {
+      process.stderr.write(`[image:build] ${b.spec.platforms[0]}: docker ${b.args.join(" ")}\n`);
+      await docker(b.args, b.epoch);
+      platforms.push({ platform: b.spec.platforms[0] as Platform, ref: b.ref, digest: o.push ? metadataDigest(b.metadataFile) : undefined });
+    }
+    if (!o.push) return { ref: builds[0].ref, platforms, spec: image };
+    const indexRef = `${image.repo}:${image.tag}`;
+    await docker(["buildx", "imagetools", "create", "--tag", indexRef, ...platforms.map((p) => `${image.repo}@${p.digest}`)], image.epoch);
+    const digest = JSON.parse(await docker(["buildx", "imagetools", "inspect", indexRef, "--format", "{{json .Manifest.Digest}}"], image.epoch, true)) as string;
+    return { ref: indexRef, digest, platforms, spec: image };
+  } finally {
+    fs.rmSync(path.dirname(builds[0].metadataFile), { recursive: true, force: true });
+  }
+}
+
+/** Builds and resolves to the reference image:build prints. */
+export async function runBuild(o: BuildOptions): Promise<string> {
+  return (await buildImage(o)).ref;
 }
 
 if (require.main === module) {

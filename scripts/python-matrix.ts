@@ -10,6 +10,7 @@ import * as path from "path";
 import { CHECKS } from "../image/checks/checks";
 import { readPythonVersions } from "../config/pythonVersions";
 import { parseBuildArgs, runBuild } from "./image-build";
+import { PLATFORMS, VARIANTS } from "../components/constants";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -18,8 +19,8 @@ async function main(argv: string[]): Promise<number> {
     const { file, warnings } = readPythonVersions(path.join(ROOT, "image/python-versions.json"));
     warnings.forEach((w) => console.error(`WARNING: ${w}`));
     const minors = arg("minors")?.split(",") ?? file.pythons.map((p) => p.minor);
-    const platforms = arg("platforms")?.split(",") ?? ["linux/amd64", "linux/arm64"];
-    const variants = arg("variants")?.split(",") ?? ["runtime", "debug", "builder"];
+    const platforms = arg("platforms")?.split(",") ?? [...PLATFORMS];
+    const variants = arg("variants")?.split(",") ?? [...VARIANTS];
     const mirror = arg("python-mirror");
     const results: string[] = [];
     let failed = 0;

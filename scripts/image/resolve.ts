@@ -3,9 +3,11 @@
  * Pure functions here; scripts/image-resolve.ts does the I/O.
  */
 import { compareDebianVersions } from "./debianVersion";
+import { VARIANTS } from "../../components/constants";
 import type { PackageStanza } from "./archive";
 
-export const LAYERS = ["runtime", "debug", "builder"] as const;
+/** Lock layers: one per image variant (the variant that first needs a package). */
+export const LAYERS = VARIANTS;
 export type Layer = (typeof LAYERS)[number];
 
 /** image/packages/<flavor>.json: package names per layer, each with a justification. */

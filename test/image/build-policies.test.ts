@@ -13,8 +13,6 @@ import { compareDebianVersions } from "../../scripts/image/debianVersion";
 import { docker, python } from "../../image/checks/lib";
 import { CHECKS } from "../../image/checks/checks";
 import { builtImage, buildOnce } from "./images";
-import { CONTEXT } from "../../scripts/image-build";
-import { buildRevision } from "../../components/imageNaming";
 
 const ROOT = path.resolve(__dirname, "../..");
 const LOCK = path.join(ROOT, "image/locks/debian-3.13.json");
@@ -69,16 +67,14 @@ describe("image build policies (python-debian 3.13)", function () {
 
   it("reproducible: two --no-cache builds of the same lock give the same digest; one package version changed gives another", async function () {
     // IMAGE_TEST_PRUNE=1 (CI) empties the whole BuildKit cache between the builds; without it,
-    // --no-cache still re-runs every step. REVISION is pinned: on a shared working tree someone
-    // else's edit of image/ between the two builds would change the label, and for the third
-    // build only the package version may differ.
-    const revision = buildRevision(CONTEXT, LOCK);
+    // --no-cache still re-runs every step. REVISION hashes only what the build reads
+    // (components/buildSpec.ts), so it is the same for both builds of one lock.
     if (process.env.IMAGE_TEST_PRUNE === "1") docker(["builder", "prune", "-af"]);
-    const refA = await buildOnce({ noCache: true, buildArgs: { REVISION: revision } });
+    const refA = await buildOnce({ noCache: true });
     const a = imageId(refA);
     const layersA = layerDigests(refA);
     if (process.env.IMAGE_TEST_PRUNE === "1") docker(["builder", "prune", "-af"]);
-    const refB = await buildOnce({ noCache: true, buildArgs: { REVISION: revision } });
+    const refB = await buildOnce({ noCache: true });
     const b = imageId(refB);
     assert.equal(b, a, `same lock, different digest; layers ${JSON.stringify(layersA)} vs ${JSON.stringify(layerDigests(refB))}`);
 
@@ -87,7 +83,7 @@ describe("image build policies (python-debian 3.13)", function () {
     const lock = readLock();
     const changed = await olderVersionSomewhere(lock);
     if (!changed) this.skip();
-    const c = imageId(await buildOnce({ lock: writeTempLock(changed.lock), buildArgs: { ALLOW_BEHIND: changed.pkg, REVISION: revision } }));
+    const c = imageId(await buildOnce({ lock: writeTempLock(changed.lock), buildArgs: { ALLOW_BEHIND: changed.pkg } }));
     assert.notEqual(c, a, `changing ${changed.pkg} did not change the digest`);
   });
 

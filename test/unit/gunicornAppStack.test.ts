@@ -26,16 +26,19 @@ describe("stack: the sample app", function () {
     });
 
     it("builds the app image on this stack's builder and runtime images, pushed to the repository", () => {
-        const img = one(dev, "docker-build:index:Image", "sample-app-image").inputs as any;
-        const builder = one(dev, "docker-build:index:Image", "python-313-builder-image").inputs as any;
+        const img = one(dev, "docker-build:index:Image", "sample-app-amd64").inputs as any;
+        const builder = one(dev, "docker-build:index:Image", "python-313-builder-amd64").inputs as any;
+        const index = one(dev, "docker-build:index:Index", "sample-app-index");
         assert.strictEqual(img.push, true);
         assert.deepStrictEqual(img.context, { location: "app" });
         assert.match(img.buildArgs.BUILDER_IMAGE, /\/python@sha256:[0-9a-f]{64}$/);
         assert.match(img.buildArgs.RUNTIME_IMAGE, /\/python@sha256:[0-9a-f]{64}$/);
         assert.notStrictEqual(img.buildArgs.BUILDER_IMAGE, img.buildArgs.RUNTIME_IMAGE);
-        assert.ok(builder.tags[0].endsWith("-builder"));
-        assert.match(img.tags[0], /^europe-west1-docker\.pkg\.dev\/distroless-python-dev\/distroless-python\/sample-app:app-[0-9a-f]{12}$/);
-        assert.strictEqual(one(dev, "docker-build:index:Image", "sample-app-image").options.retainOnDelete, true);
+        assert.ok(builder.tags[0].endsWith("-builder-amd64"));
+        assert.match(img.tags[0], /^europe-west1-docker\.pkg\.dev\/distroless-python-dev\/distroless-python\/sample-app:app-[0-9a-f]{12}-amd64$/);
+        assert.match(index.inputs.tag as string, /^europe-west1-docker\.pkg\.dev\/distroless-python-dev\/distroless-python\/sample-app:app-[0-9a-f]{12}$/);
+        assert.strictEqual(one(dev, "docker-build:index:Image", "sample-app-amd64").options.retainOnDelete, true);
+        assert.strictEqual(index.options.retainOnDelete, true);
     });
     it("deploys that image by digest and exports it", () => {
         const dep = one(dev, "kubernetes:apps/v1:Deployment").inputs as any;

@@ -24,9 +24,11 @@ describe("render", () => {
                 "gcp.artifactregistry.Repository-images-repository.json",
                 "gcp.projects.Service-images-artifactregistry.json",
                 "gcp.projects.Service-images-containerscanning.json",
-                "docker-build.Image-python-313-runtime-image.json",
-                "docker-build.Image-python-313-debug-image.json",
-                "docker-build.Image-python-313-builder-image.json",
+                "docker-build.Image-python-313-runtime-amd64.json",
+                "docker-build.Image-python-313-runtime-arm64.json",
+                "docker-build.Index-python-313-runtime-index.json",
+                "docker-build.Image-python-313-debug-amd64.json",
+                "docker-build.Image-python-313-builder-amd64.json",
             ]) {
                 assert.ok(files.includes(f), `missing ${f}; got ${files.join(", ")}`);
             }
@@ -39,9 +41,12 @@ describe("render", () => {
             assert.strictEqual(repo.inputs.format, "DOCKER");
         });
         it("never writes a secret: the registry token is [secret]", () => {
-            const image = fs.readFileSync(path.join(out, "docker-build.Image-python-313-runtime-image.json"), "utf8");
-            assert.ok(!image.includes("mock-access-token"));
-            assert.strictEqual(JSON.parse(image).inputs.registries, "[secret]");
+            for (const f of files.filter((x) => x.startsWith("docker-build."))) {
+                const text = fs.readFileSync(path.join(out, f), "utf8");
+                assert.ok(!text.includes("mock-access-token"), f);
+            }
+            const image = JSON.parse(fs.readFileSync(path.join(out, "docker-build.Image-python-313-runtime-amd64.json"), "utf8"));
+            assert.match(JSON.stringify(image.inputs.registries), /\[secret\]/);
         });
     });
 
@@ -49,7 +54,7 @@ describe("render", () => {
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "render-committed-"));
         const files = await render({ stack: "dev", out, overrides: {} }, ROOT);
         assert.ok(files.includes("gcp.artifactregistry.Repository-images-repository.json"));
-        assert.ok(files.some((f) => /^docker-build\.Image-python-313-runtime-image\.json$/.test(f)));
+        assert.ok(files.some((f) => /^docker-build\.Index-python-313-runtime-index\.json$/.test(f)));
         for (const f of files.filter((x) => x.endsWith(".yaml"))) {
             const manifest = YAML.parse(fs.readFileSync(path.join(out, f), "utf8")) as Record<string, unknown>;
             assert.ok(typeof manifest.apiVersion === "string" && typeof manifest.kind === "string" && manifest.metadata, f);

@@ -42,8 +42,12 @@ describe("reuse: a consumer stack installs the npm pack tarball", function () {
 
         const image = path.join(dir, "image");
         fs.mkdirSync(path.join(image, "locks"), { recursive: true });
-        fs.writeFileSync(path.join(image, "Dockerfile"), "FROM scratch\n");
-        fs.writeFileSync(path.join(image, "locks", "upstream-3.13.json"), "{}\n");
+        // A stand-in context with the Dockerfile interface's targets (issue 14 builds the real one from the package).
+        fs.writeFileSync(path.join(image, "Dockerfile"), "FROM scratch AS runtime\nFROM scratch AS debug\nFROM scratch AS builder\n");
+        fs.writeFileSync(path.join(image, "locks", "upstream-3.13.json"), `${JSON.stringify({
+            python: { minor: "3.13", version: "3.13.5" },
+            cpython: { version: "3.13.5", sha256: "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640" },
+        })}\n`);
         run = await runProgram({
             projectDir: dir,
             stack: "test",
@@ -68,7 +72,8 @@ describe("reuse: a consumer stack installs the npm pack tarball", function () {
     it("creates the consumer's repository, reader grant (non-authoritative) and image with the consumer's names", () => {
         const names = run.registrations.filter((r) => r.custom).map((r) => `${r.type} ${r.name}`).sort();
         assert.deepStrictEqual(names, [
-            "docker-build:index:Image py313-image",
+            "docker-build:index:Image py313-amd64",
+            "docker-build:index:Index py313-index",
             "gcp:artifactregistry/repository:Repository team-repository",
             "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember team-reader-serviceAccount-nodes-team-project-iam-gserviceaccount-com",
         ]);

@@ -4,7 +4,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { rfc3339, sourceDateEpoch } from "../../scripts/image/buildInputs";
-import { buildRevision, computeBuildId } from "../../components/imageNaming";
+import { imageBuildSpec } from "../../components/buildSpec";
+import { imageRequest } from "../../components/distrolessPythonImage";
 import { readPythonVersions } from "../../config/pythonVersions";
 import { fakeDigest, isSecret, lastRunRegistrations, MOCK_ACCESS_TOKEN, ProgramRun, Registration, reveal, runProgram } from "../../scripts/lib/mockRuntime";
 import { cleanupPolicies, validateRetention } from "../../components/artifactRepository";
@@ -45,7 +46,7 @@ describe("stack (dev, under mocks)", function () {
         });
         it("keeps published tags and recent versions, and deletes only untagged versions after the stack's retention", () => {
             assert.deepStrictEqual(repo().cleanupPolicies, [
-                { id: "keep-published", action: "KEEP", condition: { tagState: "TAGGED", tagPrefixes: ["3.", "latest"] } },
+                { id: "keep-published", action: "KEEP", condition: { tagState: "TAGGED", tagPrefixes: ["3.", "latest", "app-"] } },
                 { id: "keep-recent", action: "KEEP", mostRecentVersions: { keepCount: 5 } },
                 { id: "delete-untagged", action: "DELETE", condition: { tagState: "UNTAGGED", olderThan: `${7 * 86400}s` } },
             ]);
@@ -87,65 +88,104 @@ describe("stack (dev, under mocks)", function () {
     });
 
     describe("images", () => {
-        // Base images only (the sample app's image is another docker-build Image).
+        // Base images only (the sample app's images are other docker-build Images).
         const images = () => ofType(run, "docker-build:index:Image").filter((r) => r.name.startsWith("python-"));
+        const indexes = () => ofType(run, "docker-build:index:Index").filter((r) => r.name.startsWith("python-"));
         const versions = readPythonVersions(path.join(ROOT, "image", "python-versions.json")).file.pythons;
+        const spec = (minor: string, variant: "runtime" | "debug" | "builder") => imageBuildSpec(imageRequest({
+            repositoryUrl: REGISTRY, pythonMinor: minor, variant, flavor: "upstream", contextDir: "image",
+            lockFile: path.join(FIXTURE_LOCKS, `upstream-${minor}.json`),
+        }, REGISTRY));
         const expectedTag = (minor: string, variant: string) => {
             const version = versions.find((p) => p.minor === minor)!.version;
-            const id = computeBuildId(path.join(ROOT, "image"), path.join(ROOT, FIXTURE_LOCKS, `upstream-${minor}.json`));
-            return variant === "runtime" ? `${version}-${id}` : `${version}-${id}-${variant}`;
+            return `${version}-${spec(minor, variant as "runtime").buildId}${variant === "runtime" ? "" : `-${variant}`}`;
         };
-        const image = (minor: string, variant: string) => {
-            const found = images().find((r) => r.name === `python-${minor.replace(".", "")}-${variant}-image`);
-            assert.ok(found, `no image for ${minor} ${variant}`);
+        const image = (minor: string, variant: string, arch: string) => {
+            const found = images().find((r) => r.name === `python-${minor.replace(".", "")}-${variant}-${arch}`);
+            assert.ok(found, `no image for ${minor} ${variant} ${arch}`);
+            return found;
+        };
+        const index = (minor: string, variant: string) => {
+            const found = indexes().find((r) => r.name === `python-${minor.replace(".", "")}-${variant}-index`);
+            assert.ok(found, `no index for ${minor} ${variant}`);
             return found;
         };
 
-        it("builds one image per Python minor x variant", () => {
-            assert.deepStrictEqual(images().map((r) => r.name).sort(), [
-                "python-313-builder-image", "python-313-debug-image", "python-313-runtime-image",
-                "python-314-builder-image", "python-314-debug-image", "python-314-runtime-image",
-            ]);
+        it("builds one docker-build Image per Python minor x variant x platform, joined by one Index per minor x variant", () => {
+            const names: string[] = [];
+            for (const m of ["313", "314"]) for (const v of ["builder", "debug", "runtime"]) names.push(`python-${m}-${v}-amd64`, `python-${m}-${v}-arm64`);
+            assert.deepStrictEqual(images().map((r) => r.name).sort(), names.sort());
+            assert.strictEqual(indexes().length, 6);
         });
         for (const minor of MINORS) {
             for (const variant of ["runtime", "debug", "builder"]) {
-                it(`${minor} ${variant}: one immutable content-addressed tag, target ${variant}`, () => {
-                    const inputs = image(minor, variant).inputs;
-                    assert.deepStrictEqual(inputs.tags, [`${REGISTRY}/python:${expectedTag(minor, variant)}`]);
-                    assert.strictEqual(inputs.target, variant);
+                it(`${minor} ${variant}: the Index carries the one immutable content-addressed tag; each platform image <tag>-<arch>, target ${variant}`, () => {
+                    const tag = expectedTag(minor, variant);
+                    assert.strictEqual(index(minor, variant).inputs.tag, `${REGISTRY}/python:${tag}`);
+                    for (const arch of ["amd64", "arm64"]) {
+                        const inputs = image(minor, variant, arch).inputs;
+                        assert.deepStrictEqual(inputs.tags, [`${REGISTRY}/python:${tag}-${arch}`]);
+                        assert.deepStrictEqual(inputs.platforms, [`linux/${arch}`]);
+                        assert.strictEqual(inputs.target, variant);
+                    }
                 });
             }
         }
-        it("pushes a linux/amd64 + linux/arm64 index and does not build on preview", () => {
+        it("the Index joins exactly its platform images, by digest", () => {
+            const inputs = index("3.13", "runtime").inputs;
+            const refs = ["amd64", "arm64"].map((a) => {
+                const i = image("3.13", "runtime", a).inputs;
+                return `${(i.tags as string[])[0]}@${fakeDigest({ tags: i.tags, buildArgs: i.buildArgs, target: i.target, platforms: i.platforms })}`;
+            });
+            assert.deepStrictEqual(inputs.sources, refs);
+            assert.strictEqual(inputs.push, true);
+        });
+        it("builds the platforms one after another, each after the previous finished, and the Index after both", () => {
+            const urn = (r: Registration) => `urn:pulumi:dev::distroless-python::distroless-python:images:DistrolessPythonImage$docker-build:index:${r.type.split(":").pop()}::${r.name}`;
+            const amd = image("3.13", "runtime", "amd64");
+            const arm = image("3.13", "runtime", "arm64");
+            // Besides the repository (the component's own dependency, which its children inherit).
+            const own = (r: Registration) => r.options.dependencies.filter((d) => !d.includes("ArtifactRepository"));
+            assert.deepStrictEqual(own(amd), []);
+            assert.deepStrictEqual(own(arm), [urn(amd)]);
+            assert.deepStrictEqual([...own(index("3.13", "runtime"))].sort(), [urn(amd), urn(arm)].sort());
+        });
+        it("pushes through the engine's buildx binary on the spec's named builder, never builds on preview", () => {
             for (const r of images()) {
                 assert.strictEqual(r.inputs.push, true);
-                assert.deepStrictEqual(r.inputs.platforms, ["linux/amd64", "linux/arm64"]);
+                assert.strictEqual(r.inputs.exec, true);
+                assert.deepStrictEqual(r.inputs.builder, { name: "default" });
+                assert.strictEqual(r.inputs.network, "host");
                 assert.strictEqual(r.inputs.buildOnPreview, false);
             }
         });
-        it("logs in to Artifact Registry as oauth2accesstoken with the client token, as a secret", () => {
+        it("logs every build step and the Index in to Artifact Registry as oauth2accesstoken with the client token, as a secret", () => {
             for (const r of images()) {
-                assert.ok(isSecret(r.inputs.registries), "registries must reach the engine as a secret");
-                assert.deepStrictEqual(reveal(r.inputs.registries), [
-                    { address: "europe-west1-docker.pkg.dev", username: "oauth2accesstoken", password: MOCK_ACCESS_TOKEN },
-                ]);
+                const registries = reveal(r.inputs.registries) as { address: string; username: string; password: string }[];
+                assert.deepStrictEqual(registries, [{ address: "europe-west1-docker.pkg.dev", username: "oauth2accesstoken", password: MOCK_ACCESS_TOKEN }]);
+                assert.ok(isSecret(r.inputs.registries) || isSecret((r.inputs.registries as { password: unknown }[])[0].password), "the token must reach the engine as a secret");
+            }
+            for (const r of indexes()) {
+                assert.deepStrictEqual(reveal(r.inputs.registry), { address: "europe-west1-docker.pkg.dev", username: "oauth2accesstoken", password: MOCK_ACCESS_TOKEN });
             }
         });
         it("is retained on delete, so destroy or replace never deletes a published image", () => {
-            for (const r of images()) assert.strictEqual(r.options.retainOnDelete, true, r.name);
+            for (const r of [...images(), ...indexes()]) assert.strictEqual(r.options.retainOnDelete, true, r.name);
         });
-        it("uses a dedicated registry cache per minor and variant", () => {
-            const inputs = image("3.13", "debug").inputs;
-            const ref = `${REGISTRY}/python:buildcache-3.13-debug`;
-            assert.deepStrictEqual(inputs.cacheFrom, [{ registry: { ref } }]);
-            assert.deepStrictEqual(inputs.cacheTo, [{ registry: { ref, mode: "max", imageManifest: true, ociMediaTypes: true } }]);
+        it("uses a dedicated registry cache per minor, variant and platform (docker-build caches one platform per build)", () => {
+            for (const arch of ["amd64", "arm64"]) {
+                const inputs = image("3.13", "debug", arch).inputs;
+                const ref = `${REGISTRY}/python:buildcache-3.13-debug-${arch}`;
+                assert.deepStrictEqual(inputs.cacheFrom, [{ registry: { ref } }]);
+                assert.deepStrictEqual(inputs.cacheTo, [{ registry: { ref, mode: "max", imageManifest: true, ociMediaTypes: true } }]);
+            }
         });
-        it("builds from the image/ context and image/Dockerfile with the Dockerfile interface's build args", () => {
-            const inputs = image("3.13", "runtime").inputs;
-            const py = versions.find((p) => p.minor === "3.13")!;
+        it("builds from the image/ context with the Dockerfile interface's build args, CPython's version and sha256 from the lock", () => {
+            const inputs = image("3.13", "runtime", "amd64").inputs;
+            const lockBytes = fs.readFileSync(path.join(ROOT, FIXTURE_LOCKS, "upstream-3.13.json"));
+            const lock = JSON.parse(lockBytes.toString("utf8")) as { cpython: { version: string; sha256: string } };
             assert.strictEqual((inputs.context as { location: string }).location, "image");
             assert.deepStrictEqual(inputs.dockerfile, { location: path.join("image", "Dockerfile") });
-            const lockBytes = fs.readFileSync(path.join(ROOT, FIXTURE_LOCKS, "upstream-3.13.json"));
             const epoch = sourceDateEpoch(lockBytes);
             assert.deepStrictEqual(inputs.buildArgs, {
                 BASE_IMAGE: "debian:trixie-slim",
@@ -153,17 +193,18 @@ describe("stack (dev, under mocks)", function () {
                 DEBIAN_SECURITY_MIRROR: "http://deb.debian.org/debian-security",
                 PYTHON_FLAVOR: "upstream",
                 PYTHON_MINOR: "3.13",
-                PYTHON_VERSION: py.version,
-                PYTHON_SHA256: py.sha256,
+                PYTHON_VERSION: lock.cpython.version,
+                PYTHON_SHA256: lock.cpython.sha256,
                 PYTHON_MIRROR: "https://www.python.org/ftp/python",
+                PYTHON_FAST: "0",
                 SOURCE_DATE_EPOCH: String(epoch),
                 IMAGE_CREATED: rfc3339(epoch),
-                REVISION: buildRevision(path.join(ROOT, "image"), path.join(ROOT, FIXTURE_LOCKS, "upstream-3.13.json")),
+                REVISION: spec("3.13", "runtime").revision,
             });
         });
-        it("builds with the very lock hashed into its tag (a lock outside the context replaces the Dockerfile's lock stage)", () => {
+        it("builds with the very lock hashed into its tag (a named context replaces the Dockerfile's lock stage)", () => {
             for (const minor of MINORS) {
-                const context = image(minor, "runtime").inputs.context as { named?: { lock?: { location: string } } };
+                const context = image(minor, "runtime", "amd64").inputs.context as { named?: { lock?: { location: string } } };
                 const staged = context.named?.lock?.location;
                 assert.ok(staged, "no named lock context");
                 assert.match(staged, /^\.cache\/build-locks\/[0-9a-f]{16}$/);
@@ -174,15 +215,16 @@ describe("stack (dev, under mocks)", function () {
             }
         });
         it("passes no CA secret unless extraCaFile is set", () => {
-            assert.deepStrictEqual(reveal(image("3.13", "runtime").inputs.secrets), {});
+            assert.deepStrictEqual(reveal(image("3.13", "runtime", "amd64").inputs.secrets), {});
         });
-        it("exports a digest-pinned reference and the immutable tag per minor and variant", () => {
+        it("exports a digest-pinned reference (the Index's digest) and the immutable tag per minor and variant", () => {
             const refs = run.outputs.imageRefs as Record<string, Record<string, string>>;
             const tags = run.outputs.imageTags as Record<string, Record<string, string>>;
             assert.deepStrictEqual(Object.keys(refs).sort(), MINORS);
             for (const minor of MINORS) {
                 for (const variant of ["runtime", "debug", "builder"]) {
-                    assert.match(refs[minor][variant], new RegExp(`^${REGISTRY}/python@sha256:[0-9a-f]{64}$`));
+                    const ix = index(minor, variant).inputs;
+                    assert.strictEqual(refs[minor][variant], `${REGISTRY}/python@${fakeDigest({ tag: ix.tag, sources: ix.sources })}`);
                     assert.strictEqual(tags[minor][variant], expectedTag(minor, variant));
                 }
             }
@@ -199,6 +241,19 @@ describe("stack (dev, under mocks)", function () {
             assert.throws(() => validateImageArgs({ ...ok, lockFile: "nope.json" }), {
                 message: 'DistrolessPythonImage arg "lockFile": "nope.json" does not exist; accepted: a resolved lock <flavor>-<minor>.json (write it with the image lock step)',
             });
+            assert.throws(() => validateImageArgs({ ...ok, platforms: ["linux/s390x" as never] }), {
+                message: 'DistrolessPythonImage arg "platforms": "linux/s390x" is not supported; accepted: linux/amd64, linux/arm64',
+            });
+        });
+        it("refuses to build unless BuildKit's default attestations are off in the provider's environment, saying how", async () => {
+            const saved = process.env.BUILDX_NO_DEFAULT_ATTESTATIONS;
+            delete process.env.BUILDX_NO_DEFAULT_ATTESTATIONS;
+            try {
+                await assert.rejects(runProgram({ stack: "dev", overrides: BASE_OVERRIDES, env: { BUILDX_NO_DEFAULT_ATTESTATIONS: undefined } }),
+                    /BUILDX_NO_DEFAULT_ATTESTATIONS is undefined in the environment of pulumi up; accepted: "1"\..*export BUILDX_NO_DEFAULT_ATTESTATIONS=1/);
+            } finally {
+                if (saved !== undefined) process.env.BUILDX_NO_DEFAULT_ATTESTATIONS = saved;
+            }
         });
     });
 
@@ -222,8 +277,11 @@ describe("stack (dev, under mocks)", function () {
                 },
             });
             assert.deepStrictEqual(one(custom, "gcp:artifactregistry/repository:Repository").inputs.vulnerabilityScanningConfig, { enablementConfig: "DISABLED" });
-            const image = ofType(custom, "docker-build:index:Image").find((r) => r.name === "python-313-runtime-image")!.inputs;
-            assert.ok(isSecret(image.secrets));
+            const built = ofType(custom, "docker-build:index:Image").filter((r) => r.name.startsWith("python-313-runtime-"));
+            assert.deepStrictEqual(built.map((r) => r.name), ["python-313-runtime-arm64"]);
+            const image = built[0].inputs;
+            const secrets = image.secrets as Record<string, unknown>;
+            assert.ok(isSecret(secrets) || isSecret(secrets.extra_ca), "the CA must reach the engine as a secret");
             assert.match((reveal(image.secrets) as { extra_ca: string }).extra_ca, /BEGIN CERTIFICATE/);
             assert.deepStrictEqual(image.ignoreSecretsInDiffCalculation, ["extra_ca"]);
             assert.deepStrictEqual(image.platforms, ["linux/arm64"]);
