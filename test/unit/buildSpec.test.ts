@@ -192,10 +192,11 @@ describe("build spec", () => {
         });
         it("published app tags are kept by the cleanup policy (old ReplicaSets may pin them)", () => {
             const keep = cleanupPolicies({ publishedTagPrefixes: [...PUBLISHED_TAG_PREFIXES], keepRecentVersions: 1, untaggedRetentionDays: 1 })
-                .find((p) => p.id === "keep-published")!.condition!.tagPrefixes!;
-            assert.ok(keep.some((p) => appTag(sources, b, rt).startsWith(p)));
-            assert.ok(keep.some((p) => `${appTag(sources, b, rt)}-amd64`.startsWith(p)));
-            assert.ok(!keep.some((p) => `${BUILD_DEFAULTS.cacheTagPrefix}-3.13-runtime-amd64`.startsWith(p)));
+                .find((p) => p.id === "keep-published")!.condition as { tagPrefixes: string[] };
+            const prefixes = keep.tagPrefixes;
+            assert.ok(prefixes.some((p) => appTag(sources, b, rt).startsWith(p)));
+            assert.ok(prefixes.some((p) => `${appTag(sources, b, rt)}-amd64`.startsWith(p)));
+            assert.ok(!prefixes.some((p) => `${BUILD_DEFAULTS.cacheTagPrefix}-3.13-runtime-amd64`.startsWith(p)));
         });
     });
 
