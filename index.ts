@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, lockedApp, lockedImageSet, readPythonVersions, readReleaseLock, selectPythonReleases } from "./config";
 import { ArtifactRepository, digestRefs, distrolessPythonImages, GunicornApp, immutableTags, kubernetesProvider, resolvePythonBuilds, SampleAppImage } from "./components";
+import { rebuildMatrix, ScheduledRebuild } from "./components";
 
 /**
  * The whole program as a function, so one process can run it more than once: the Automation
@@ -93,6 +94,23 @@ const app = appRef !== undefined ? new GunicornApp("sample-app", {
     },
 }, kubernetes ? { providers: { kubernetes } } : undefined) : undefined;
 
+// The scheduled rebuild: the one producer of the moving tags, owned by one project (dev's,
+// rebuildEnabled). Its build is derived from the same config as the images above.
+const rebuild = config.rebuildEnabled ? new ScheduledRebuild("rebuild", {
+    project: config.gcpProject,
+    location: config.gcpRegion,
+    repository: { url: repository!.registryUri, repositoryId: repository!.repositoryId },
+    matrix: rebuildMatrix(config),
+    schedule: config.rebuildSchedule,
+    timeoutSeconds: config.rebuildTimeoutSeconds,
+    machineType: config.rebuildMachineType,
+    readers: config.rebuildReaders,
+    alertWindowHours: config.rebuildAlertWindowHours,
+    notificationChannels: config.rebuildNotificationChannel === "" ? [] : [config.rebuildNotificationChannel],
+    enableApis: config.enableApis,
+    runner: { baseImage: config.baseImage, extraCa, buildOnPreview: config.buildOnPreview },
+}, { dependsOn: [repository!] }) : undefined;
+
 const locked = lock ? lockedImageSet(lock, config.releaseLockFile, config.flavor, config.pythonMinors, config.variants) : undefined;
 
 // --- Exports (StackReference contract: keep names and shapes stable) ----------------------
@@ -107,6 +125,11 @@ imageTags: locked ? locked.tags : immutableTags(images!),
 appImageRef: appRef,
 appNamespace: app?.namespace,
 appService: app?.serviceName,
+/** The scheduled rebuild's trigger id, topic, job and build account (undefined when rebuildEnabled is false). */
+rebuildTrigger: rebuild?.trigger.triggerId,
+rebuildTopic: rebuild?.topic.id,
+rebuildJob: rebuild?.job.id,
+rebuildAccount: rebuild?.buildAccount.email,
 };
 }
 

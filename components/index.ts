@@ -6,3 +6,7 @@ export * from "./imageSet";
 export * from "./gunicornApp";
 export * from "./sampleAppImage";
 export * from "./kubernetesProvider";
+export * from "./scheduledRebuild";
+export * from "./rebuildBuild";
+export * from "./rebuildDefaults";
+export * from "./rebuildRunner";

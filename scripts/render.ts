@@ -9,6 +9,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { Registration, redact, runProgram } from "./lib/mockRuntime";
+import { fromTriggerBuild } from "../components/rebuildBuild";
+
+/** The rendered Cloud Build build of the scheduled rebuild. */
+export const CLOUDBUILD_FILE = "cloudbuild.json";
 
 export interface RenderedFile {
     file: string;
@@ -63,6 +67,7 @@ export function renderRegistrations(registrations: Registration[]): RenderedFile
             });
         }
     }
+    files.push(...cloudBuildFiles(custom));
     const seen = new Set<string>();
     for (const f of files) {
         if (seen.has(f.file)) {
@@ -71,6 +76,22 @@ export function renderRegistrations(registrations: Registration[]): RenderedFile
         seen.add(f.file);
     }
     return files;
+}
+
+/**
+ * `cloudbuild.json`: the scheduled rebuild's Cloud Build build in the v1 REST shape (what
+ * `gcloud builds submit --config` reads), from the stack's one Cloud Build trigger. None
+ * when the stack has no trigger (rebuildEnabled false); two triggers are an error.
+ */
+export function cloudBuildFiles(registrations: Registration[]): RenderedFile[] {
+    const triggers = registrations.filter((r) => r.type === "gcp:cloudbuild/trigger:Trigger");
+    if (triggers.length > 1) {
+        throw new Error(`render: ${triggers.length} Cloud Build triggers (${triggers.map((t) => t.name).join(", ")}); cloudbuild.json holds one build`);
+    }
+    return triggers.map((t) => {
+        const inputs = dropUndefined(redact(t.inputs)) as { build: Record<string, unknown>; serviceAccount?: string };
+        return { file: CLOUDBUILD_FILE, content: `${JSON.stringify(fromTriggerBuild(inputs.build, inputs.serviceAccount), null, 2)}\n` };
+    });
 }
 
 export interface RenderArgs {

@@ -106,6 +106,22 @@ export const mocks: pulumi.runtime.Mocks = {
     },
     call(args) {
         switch (args.token) {
+            // ScheduledRebuild: ids and computed fields shaped like the providers' own.
+            case "gcp:serviceaccount/account:Account": {
+                const email = `${inputs.accountId as string}@${inputs.project as string}.iam.gserviceaccount.com`;
+                const id = `projects/${inputs.project as string}/serviceAccounts/${email}`;
+                return { id, state: { ...inputs, email, name: id, member: `serviceAccount:${email}`, uniqueId: "100000000000000000001" } };
+            }
+            case "gcp:pubsub/topic:Topic": {
+                const id = `projects/${inputs.project as string}/topics/${inputs.name as string}`;
+                return { id, state: inputs };
+            }
+            case "gcp:storage/bucket:Bucket":
+                return { id: inputs.name as string, state: { ...inputs, url: `gs://${inputs.name as string}`, selfLink: `https://www.googleapis.com/storage/v1/b/${inputs.name as string}` } };
+            case "gcp:storage/bucketObject:BucketObject":
+                return { id: `${inputs.bucket as string}-${inputs.name as string}`, state: { ...inputs, generation: 1767225600123456, md5hash: "mock", selfLink: "mock" } };
+            case "gcp:cloudbuild/trigger:Trigger":
+                return { id: `projects/${inputs.project as string}/locations/${inputs.location as string}/triggers/${args.name}`, state: { ...inputs, triggerId: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" } };
             case "gcp:organizations/getClientConfig:getClientConfig":
                 return { accessToken: MOCK_ACCESS_TOKEN, project: "mock-project", region: "europe-west1", zone: "", id: "mock", defaultLabels: {} };
             case "docker:index/getRegistryImage:getRegistryImage":
@@ -114,6 +130,8 @@ export const mocks: pulumi.runtime.Mocks = {
                 throw new Error(`unexpected invoke ${args.token}: add a realistic mock for it`);
         }
     },
+            case "gcp:organizations/getProject:getProject":
+                return { projectId: args.inputs.projectId, number: "123456789012", name: args.inputs.projectId, id: `projects/${args.inputs.projectId as string}` };
 };
 
 // Records the options the engine would receive (MockResourceArgs carries no options).
