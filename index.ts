@@ -18,7 +18,8 @@ function program() {
 const config = loadConfig();
 const pythonVersions = readPythonVersions("image/python-versions.json");
 pythonVersions.warnings.forEach((w) => pulumi.log.warn(w));
-const pythons = resolvePythonBuilds(selectPythonReleases(pythonVersions.file, config.pythonMinors), config.flavor, config.locksDir);
+// The build locks are read only when the stack builds (a release lock names its digests itself).
+const pythons = config.imageSource === "build" ? resolvePythonBuilds(selectPythonReleases(pythonVersions.file, config.pythonMinors), config.flavor, config.locksDir) : [];
 // Read as a secret: a corporate CA bundle is not public information.
 const extraCa = config.extraCaFile === "" ? undefined : pulumi.secret(fs.readFileSync(config.extraCaFile, "utf8"));
 // imageSource release-lock: no build at `pulumi up`; every image and the app come from the lock by digest.
