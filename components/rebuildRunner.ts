@@ -1,9 +1,9 @@
 import * as dockerBuild from "@pulumi/docker-build";
-import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { artifactRegistryAuth } from "./registryAuth";
 
 /** One pinned npm tarball of the runner (rebuild/runner/pins.json). */
 export interface RunnerTarballPin {
@@ -107,11 +107,7 @@ export class RebuildRunnerImage extends pulumi.ComponentResource {
             buildOnPreview: args.buildOnPreview ?? false,
             secrets,
             ignoreSecretsInDiffCalculation: ["extra_ca"],
-            registries: [{
-                address: pulumi.output(args.repositoryUrl).apply((u) => u.split("/")[0]),
-                username: "oauth2accesstoken",
-                password: pulumi.secret(gcp.organizations.getClientConfigOutput({ parent: this }).accessToken),
-            }],
+            registries: [artifactRegistryAuth(args.repositoryUrl, this)],
         }, { parent: this, retainOnDelete: true });
         this.ref = pulumi.all([repo, this.image.digest]).apply(([r, d]) => `${r}@${d}`);
         this.registerOutputs({ ref: this.ref });

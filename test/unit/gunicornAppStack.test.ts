@@ -52,7 +52,10 @@ describe("stack: the sample app", function () {
         assert.strictEqual(p.context, "gke_distroless-python-dev_europe-west1_dev");
     });
     it("grants the GKE nodes read access on the repository, not the project", () => {
-        const m = one(dev, "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember").inputs as any;
+        // The app's own grant (the scheduled rebuild adds its writer and prod's reader: scheduledRebuild.test.ts).
+        const grants = dev.registrations.filter((r) => r.type === "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember" && r.name.startsWith("sample-app-"));
+        assert.strictEqual(grants.length, 1);
+        const m = grants[0].inputs as any;
         assert.deepStrictEqual([m.role, m.member, m.repository, m.location], [
             "roles/artifactregistry.reader", "serviceAccount:gke-nodes@distroless-python-dev.iam.gserviceaccount.com", "distroless-python", "europe-west1"]);
     });

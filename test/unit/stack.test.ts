@@ -67,7 +67,8 @@ describe("stack (dev, under mocks)", function () {
             assert.deepStrictEqual(repo().labels, { "managed-by": "pulumi", stack: "dev" });
         });
         it("enables its APIs without ever disabling them on destroy, and waits for them", () => {
-            const services = ofType(run, "gcp:projects/service:Service");
+            // The repository's own APIs (the scheduled rebuild enables its own: scheduledRebuild.test.ts).
+            const services = ofType(run, "gcp:projects/service:Service").filter((s) => s.name.startsWith("images-"));
             assert.deepStrictEqual(services.map((s) => s.inputs.service).sort(), ["artifactregistry.googleapis.com", "containerscanning.googleapis.com"]);
             for (const s of services) {
                 assert.strictEqual(s.inputs.disableOnDestroy, false);
