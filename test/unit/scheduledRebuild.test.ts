@@ -366,7 +366,7 @@ describe("rebuild build (pure)", () => {
     it("the provider shape round-trips to the REST shape (render writes what the trigger runs)", () => {
         const build = rebuildBuild(spec);
         const { build: provider, serviceAccount } = toTriggerBuild(build);
-        assert.deepStrictEqual(fromTriggerBuild(provider as Record<string, unknown>, serviceAccount), build);
+        assert.deepStrictEqual(fromTriggerBuild(provider as unknown as Record<string, unknown>, serviceAccount), build);
     });
     it("every machine type the config accepts is a non-deprecated Cloud Build MachineType", () => {
         const schema = ProtoSchema.fromFile(require.resolve("@google-cloud/cloudbuild/build/protos/protos.json"));
