@@ -129,6 +129,9 @@ export function needsEmulation(platforms: string[]): boolean {
  * - `binfmt` (only when a non-amd64 platform is built): registers qemu's binfmt handlers
  *   in the build VM's kernel, so the arm64 checks of the candidate images can run; it has
  *   to be a privileged container, which a step itself is not;
+ * - `registry-login`: the Docker CLI gets registry credentials from the runner's
+ *   `docker-credential-metadata`, a fresh token of the build account per push (a token
+ *   fetched once would expire during a long rebuild);
  * - `buildx`: a docker-container builder (multi-platform push, registry cache);
  * - `deps`: the project's locked npm dependencies (`npm ci`);
  * - `rebuild`: the rebuild script, which prints `published <n>` last.
@@ -145,6 +148,12 @@ export function rebuildSteps(spec: RebuildBuildSpec): CloudBuildStep[] {
         });
     }
     steps.push(
+        {
+            id: "registry-login",
+            name: runner,
+            entrypoint: "use-metadata-credentials",
+            args: [spec.registry.split("/")[0]],
+        },
         {
             id: "buildx",
             name: runner,

@@ -103,11 +103,14 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
                 ["3.13", "debian", "runtime", "linux/amd64", "https://mirror.example.org/python", "http://mirror.example.org/debian", "http://mirror.example.org/debian-security"],
             );
             // amd64 only: nothing to emulate, so no privileged binfmt step.
-            assert.deepStrictEqual(triggerBuild(changed).steps.map((s) => s.id), ["buildx", "deps", "rebuild"]);
+            assert.deepStrictEqual(triggerBuild(changed).steps.map((s) => s.id), ["registry-login", "buildx", "deps", "rebuild"]);
         });
         it("builds arm64 under emulation: a privileged binfmt step runs first when a non-amd64 platform is built", () => {
-            assert.deepStrictEqual(triggerBuild(run).steps.map((s) => s.id), ["binfmt", "buildx", "deps", "rebuild"]);
+            assert.deepStrictEqual(triggerBuild(run).steps.map((s) => s.id), ["binfmt", "registry-login", "buildx", "deps", "rebuild"]);
             assert.deepStrictEqual(step(run, "binfmt").args.slice(0, 3), ["run", "--rm", "--privileged"]);
+        });
+        it("logs in to the repository's registry host with the build account's metadata-server token", () => {
+            assert.deepStrictEqual([step(run, "registry-login").entrypoint, ...step(run, "registry-login").args], ["use-metadata-credentials", "europe-west1-docker.pkg.dev"]);
         });
         it("installs the locked npm dependencies before the script runs (npm ci)", () => {
             assert.deepStrictEqual([step(run, "deps").entrypoint, ...step(run, "deps").args], ["npm", "ci", "--no-audit", "--no-fund"]);
