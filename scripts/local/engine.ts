@@ -14,7 +14,11 @@ import { field, loadToolVersions } from "../tools/versions";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const PROJECT = "distroless-python";
-export const POLICY_DIR = path.join(ROOT, "policy");
+/**
+ * The policy pack as the CLI can run it here: an executable (policy/run-policy-pack), since the
+ * directory form needs the Node.js language host. Pass it as `policyPacks: [POLICY_PACK]`.
+ */
+export const POLICY_PACK = path.join(ROOT, "policy", "run-policy-pack");
 const CONTROL_PLANE = path.join(ROOT, "scripts", "local", "control-plane.sh");
 
 /** Runs the tools installer (seconds when warm) and returns the Pulumi CLI's install root. */
@@ -87,8 +91,6 @@ export async function fileBackend(tools: { pulumiRoot: string; pulumiHome: strin
                 PULUMI_CONFIG_PASSPHRASE: passphrase,
                 PULUMI_SKIP_UPDATE_CHECK: "true",
                 PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-                // The Node policy pack's analyzer plugin (scripts/local/plugins: how the CLI runs it without the language host).
-                PATH: `${path.join(ROOT, "scripts", "local", "plugins")}:${process.env.PATH}`,
             },
         },
         cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),

@@ -39,7 +39,6 @@ export async function localStack(tools: { pulumiRoot: string; pulumiHome: string
             PULUMI_CONFIG_PASSPHRASE: fs.readFileSync(PASSPHRASE_FILE, "utf8").trim(),
             PULUMI_SKIP_UPDATE_CHECK: "true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-            PATH: `${path.join(ROOT, "scripts", "local", "plugins")}:${process.env.PATH}`,
         },
     });
 }
@@ -59,7 +58,7 @@ async function main(): Promise<void> {
         "distroless-python:kubeconfig": plane.kubeconfig,
     }));
     log("pulumi up (real engine, local stack)");
-    const up = await stack.up({ onOutput: (o) => process.stderr.write(o), policyPacks: [path.join(ROOT, "policy")] });
+    const up = await stack.up({ onOutput: (o) => process.stderr.write(o), policyPacks: [path.join(ROOT, "policy", "run-policy-pack")] });
     const outputs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
     process.stdout.write(`${JSON.stringify(outputs, null, 2)}\n`);
     log(`done in ${Math.round((Date.now() - started) / 1000)}s`);

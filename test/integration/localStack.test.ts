@@ -14,7 +14,7 @@ import program from "../../index";
 import { readReleaseLock, type ReleaseLock } from "../../config/releaseLock";
 import {
     backendFiles, Backend, ControlPlane, ensureReleaseLock, ensureTools, fileBackend, inlineStack, KubeClient,
-    localStackConfig, missingFields, objectPath, POLICY_DIR, registryHas, startControlPlane,
+    localStackConfig, missingFields, objectPath, POLICY_PACK, registryHas, startControlPlane,
 } from "../../scripts/local/engine";
 
 const NS = "sample-app";
@@ -61,7 +61,7 @@ describe("local stack through the real engine and a real control plane", functio
         let upMs = 0;
         let previewOut = "";
         it("previews the creation of every object, with the policy pack evaluated by the engine", async () => {
-            const preview = await stack.preview({ policyPacks: [POLICY_DIR] });
+            const preview = await stack.preview({ policyPacks: [POLICY_PACK] });
             previewOut = preview.stdout;
             assert.ok((preview.changeSummary.create ?? 0) >= 9, JSON.stringify(preview.changeSummary));
             // The CLI lists the packs it ran; the pack's name comes from policy/index.ts.
@@ -69,7 +69,7 @@ describe("local stack through the real engine and a real control plane", functio
         });
         it("up creates them through the API server and returns without hitting a timeout", async () => {
             const t = Date.now();
-            const up = await stack.up({ policyPacks: [POLICY_DIR] });
+            const up = await stack.up({ policyPacks: [POLICY_PACK] });
             upMs = Date.now() - t;
             assert.strictEqual(up.summary.result, "succeeded");
             assert.ok(upMs < UP_BUDGET_MS, `up took ${upMs} ms`);
@@ -154,7 +154,7 @@ describe("local stack through the real engine and a real control plane", functio
                     },
                 }, { provider });
             });
-            await assert.rejects(variant.preview({ policyPacks: [POLICY_DIR] }), (err: Error) => {
+            await assert.rejects(variant.preview({ policyPacks: [POLICY_PACK] }), (err: Error) => {
                 assert.match(err.message, /mandatory/);
                 assert.match(err.message, /image-pinned-by-digest/);
                 assert.match(err.message, /127\.0\.0\.1:5000\/sample-app:latest/);
