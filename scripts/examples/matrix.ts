@@ -4,6 +4,8 @@ import { buildExample, type ExampleBuildOptions } from "./build";
 import { imageSize, runExample, type ExampleResult } from "./run";
 
 export interface CellResult extends ExampleResult {
+    /** The built image's tag, when the build succeeded. */
+    image?: string;
     /** Image size in bytes (`docker image inspect .Size`), when the build succeeded. */
     sizeBytes?: number;
     buildSeconds?: number;
@@ -21,5 +23,5 @@ export async function runMatrixCell(example: Example, o: ExampleBuildOptions): P
     const buildSeconds = Math.round((Date.now() - t0) / 100) / 10;
     process.stderr.write(`examples: built ${image} in ${buildSeconds}s; running\n`);
     const r = await runExample(example, image);
-    return { ...r, sizeBytes: imageSize(image), buildSeconds };
+    return { ...r, image, sizeBytes: imageSize(image), buildSeconds };
 }

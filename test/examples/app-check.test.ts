@@ -9,7 +9,8 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { baseImages, ROOT } from "../app/harness";
+import { ROOT } from "../app/harness";
+import { exampleBaseImages } from "./base";
 import { buildExample } from "../../scripts/examples/build";
 import type { Example } from "../../scripts/examples/catalog";
 import { HARDENED } from "../../image/checks/lib";
@@ -50,7 +51,7 @@ describe("app:check (an application image built on ours, inspected without runni
     const dirs: string[] = [];
 
     before(async () => {
-        const base = await baseImages();
+        const base = await exampleBaseImages();
         for (const variant of ["broken", "bundled"] as const) {
             const p = nativedemoProject(variant);
             dirs.push(p.dir);
