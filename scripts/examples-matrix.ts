@@ -86,7 +86,9 @@ async function main(): Promise<void> {
             await images.close?.();
         }
     }
-    const command = `npm run --silent examples:matrix -- ${process.argv.slice(2).join(" ")}`.trim();
+    // What to run again to regenerate the table (output paths left out: they don't change it).
+    const flags = [...(o.targets.length < TARGETS.length ? o.targets.map((t) => `--target ${t}`) : []), ...o.examples.map((e) => `--example ${e}`)];
+    const command = `npm run --silent examples:matrix${flags.length ? ` -- ${flags.join(" ")}` : ""}`;
     const table = renderMatrix(columns, { date: new Date().toISOString().slice(0, 10), command });
     if (o.json) fs.writeFileSync(o.json, JSON.stringify(columns, null, 2) + "\n");
     if (o.write) {
