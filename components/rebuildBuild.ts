@@ -21,6 +21,8 @@ export interface RebuildMatrix {
     pythonMirror: string;
     debianMirror: string;
     debianSecurityMirror: string;
+    /** The Debian trixie base image of the build stages (config baseImage). */
+    baseImage: string;
 }
 
 /** The stack config fields the matrix is read from (a structural subset of config's Config). */
@@ -32,6 +34,7 @@ export interface ImageMatrixConfig {
     pythonMirror: string;
     debianMirror: string;
     debianSecurityMirror: string;
+    baseImage: string;
 }
 
 /** The rebuild's matrix from the stack config: the very fields the stack's images are built from. */
@@ -44,6 +47,7 @@ export function rebuildMatrix(config: ImageMatrixConfig): RebuildMatrix {
         pythonMirror: config.pythonMirror,
         debianMirror: config.debianMirror,
         debianSecurityMirror: config.debianSecurityMirror,
+        baseImage: config.baseImage,
     };
 }
 
@@ -92,6 +96,8 @@ export interface CloudBuildBuild {
  * BuildKit line (0.13) as the local engine the image tests run on.
  */
 export const BUILDKIT_IMAGE = "moby/buildkit:v0.13.2";
+/** Name of that builder; the rebuild script builds with it (`--builder`). */
+export const BUILDX_BUILDER = "rebuild";
 
 /** `gs://` URLs of the lease and the release prefix in the state bucket. */
 export function stateUrls(stateBucket: string): { lease: string; release: string } {
@@ -113,6 +119,8 @@ export function rebuildCliArgs(spec: Omit<RebuildBuildSpec, "runnerImage" | "sou
         "--python-mirror", spec.pythonMirror,
         "--debian-mirror", spec.debianMirror,
         "--debian-security-mirror", spec.debianSecurityMirror,
+        "--base-image", spec.baseImage,
+        "--builder", BUILDX_BUILDER,
         "--lease", lease,
         "--release", release,
         "--source-generation", spec.sourceGeneration,
@@ -158,7 +166,7 @@ export function rebuildSteps(spec: RebuildBuildSpec): CloudBuildStep[] {
             id: "buildx",
             name: runner,
             entrypoint: "docker",
-            args: ["buildx", "create", "--name", "rebuild", "--driver", "docker-container", "--driver-opt", `image=${BUILDKIT_IMAGE}`, "--use", "--bootstrap"],
+            args: ["buildx", "create", "--name", BUILDX_BUILDER, "--driver", "docker-container", "--driver-opt", `image=${BUILDKIT_IMAGE}`, "--use", "--bootstrap"],
         },
         { id: "deps", name: runner, entrypoint: "npm", args: ["ci", "--no-audit", "--no-fund"] },
         {
@@ -196,7 +204,7 @@ export function validateRebuildSpec(spec: RebuildBuildSpec): void {
     if (!/^[0-9]+$/.test(spec.sourceGeneration)) {
         fail("sourceGeneration", spec.sourceGeneration, "the decimal generation of the uploaded source object");
     }
-    for (const key of ["registry", "pythonMirror", "debianMirror", "debianSecurityMirror", "stateBucket", "runnerImage"] as const) {
+    for (const key of ["registry", "pythonMirror", "debianMirror", "debianSecurityMirror", "baseImage", "stateBucket", "runnerImage"] as const) {
         if (spec[key].includes("$")) fail(key, spec[key], "a value without \"$\" (Cloud Build would substitute it)");
     }
 }

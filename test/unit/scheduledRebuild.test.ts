@@ -61,7 +61,7 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
     });
 
     describe("the build is derived from the stack's image config", () => {
-        it("runs the rebuild script with the stack's minors, flavour, variants, platforms and mirrors", () => {
+        it("runs the rebuild script with the stack's minors, flavour, variants, platforms, mirrors and base image, on the buildx step's builder", () => {
             assert.deepStrictEqual(cliOptions(run), {
                 registry: REGISTRY,
                 minors: "3.13,3.14",
@@ -71,6 +71,8 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
                 "python-mirror": "https://www.python.org/ftp/python",
                 "debian-mirror": "http://deb.debian.org/debian",
                 "debian-security-mirror": "http://deb.debian.org/debian-security",
+                "base-image": "debian:trixie-slim",
+                builder: "rebuild",
                 lease: `gs://${STATE_BUCKET}/${LEASE_OBJECT}`,
                 release: `gs://${STATE_BUCKET}/${RELEASE_PREFIX}`,
                 "source-generation": MOCK_GENERATION,
@@ -82,7 +84,7 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
             const expected = minors.split(",").flatMap((m) => variants.split(",").map((v) => `python-${m.replace(".", "")}-${v}`)).sort();
             assert.deepStrictEqual(built, expected);
         });
-        it("a config change changes the steps: minors, flavour, variants, platforms and mirrors follow the config", async () => {
+        it("a config change changes the steps: minors, flavour, variants, platforms, mirrors and base image follow the config", async () => {
             const changed = await runProgram({
                 stack: "dev",
                 overrides: {
@@ -95,12 +97,13 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
                     "distroless-python:pythonMirror": "https://mirror.example.org/python",
                     "distroless-python:debianMirror": "http://mirror.example.org/debian",
                     "distroless-python:debianSecurityMirror": "http://mirror.example.org/debian-security",
+                    "distroless-python:baseImage": `debian@sha256:${"b".repeat(64)}`,
                 },
             });
             const o = cliOptions(changed);
             assert.deepStrictEqual(
-                [o.minors, o.flavors, o.variants, o.platforms, o["python-mirror"], o["debian-mirror"], o["debian-security-mirror"]],
-                ["3.13", "debian", "runtime", "linux/amd64", "https://mirror.example.org/python", "http://mirror.example.org/debian", "http://mirror.example.org/debian-security"],
+                [o.minors, o.flavors, o.variants, o.platforms, o["python-mirror"], o["debian-mirror"], o["debian-security-mirror"], o["base-image"]],
+                ["3.13", "debian", "runtime", "linux/amd64", "https://mirror.example.org/python", "http://mirror.example.org/debian", "http://mirror.example.org/debian-security", `debian@sha256:${"b".repeat(64)}`],
             );
             // amd64 only: nothing to emulate, so no privileged binfmt step.
             assert.deepStrictEqual(triggerBuild(changed).steps.map((s) => s.id), ["registry-login", "buildx", "deps", "rebuild"]);
@@ -111,6 +114,10 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
         });
         it("logs in to the repository's registry host with the build account's metadata-server token", () => {
             assert.deepStrictEqual([step(run, "registry-login").entrypoint, ...step(run, "registry-login").args], ["use-metadata-credentials", "europe-west1-docker.pkg.dev"]);
+        });
+        it("the script builds on the docker-container builder the buildx step creates", () => {
+            const args = step(run, "buildx").args;
+            assert.deepStrictEqual(args.slice(0, 6), ["buildx", "create", "--name", cliOptions(run).builder, "--driver", "docker-container"]);
         });
         it("installs the locked npm dependencies before the script runs (npm ci)", () => {
             assert.deepStrictEqual([step(run, "deps").entrypoint, ...step(run, "deps").args], ["npm", "ci", "--no-audit", "--no-fund"]);
@@ -343,6 +350,7 @@ describe("rebuild build (pure)", () => {
     const spec: RebuildBuildSpec = {
         minors: ["3.13"], flavors: ["upstream"], variants: ["runtime"], platforms: ["linux/amd64"],
         pythonMirror: "https://www.python.org/ftp/python", debianMirror: "http://deb.debian.org/debian", debianSecurityMirror: "http://deb.debian.org/debian-security",
+        baseImage: "debian:trixie-slim",
         registry: "europe-west1-docker.pkg.dev/p/r", runnerImage: `europe-west1-docker.pkg.dev/p/r/rebuild-runner@sha256:${"a".repeat(64)}`,
         sourceBucket: "s", sourceObject: "rebuild/source.zip", sourceGeneration: "17", stateBucket: "t",
         timeoutSeconds: 3600, machineType: "E2_HIGHCPU_8", serviceAccount: "projects/p/serviceAccounts/a@p.iam.gserviceaccount.com", tags: ["rebuild"],
