@@ -7,8 +7,12 @@ import type * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import type { BuildSpec } from "./buildSpec";
 
-/** Where the CLI's output goes. */
-export type CliOutput = { push: true } | { load: true } | { oci: string };
+/**
+ * Where the CLI's output goes: pushed under the spec's tags, loaded into the engine, an OCI
+ * tarball, or an untagged OCI layout folder (the rebuild pipeline pushes its candidates from
+ * there by digest: nothing is tagged before the checks pass).
+ */
+export type CliOutput = { push: true } | { load: true } | { oci: string } | { ociDir: string };
 
 export interface CliRenderOptions {
     output: CliOutput;
@@ -21,6 +25,13 @@ export interface CliRenderOptions {
 /** The registry cache export, as docker-build renders its `cacheTo.registry` input. */
 export function registryCacheTo(ref: string): string {
     return `type=registry,ref=${ref},mode=max,image-manifest=true,oci-mediatypes=true`;
+}
+
+function cliOutput(out: CliOutput): string[] {
+    if ("push" in out) return ["--push"];
+    if ("load" in out) return ["--load"];
+    if ("oci" in out) return ["--output", `type=oci,dest=${out.oci}`];
+    return ["--output", `type=oci,dest=${out.ociDir},tar=false`];
 }
 
 /** `docker buildx build` arguments for a spec. */
@@ -43,8 +54,8 @@ export function buildxArgs(spec: BuildSpec, o: CliRenderOptions): string[] {
         ...spec.cacheFrom.flatMap((ref) => ["--cache-from", `type=registry,ref=${ref}`]),
         ...spec.cacheTo.flatMap((ref) => ["--cache-to", registryCacheTo(ref)]),
         ...(spec.noCache ? ["--no-cache"] : []),
-        ...spec.tags.flatMap((t) => ["--tag", t]),
-        ...("push" in o.output ? ["--push"] : "load" in o.output ? ["--load"] : ["--output", `type=oci,dest=${o.output.oci}`]),
+        ...("ociDir" in o.output ? [] : spec.tags.flatMap((t) => ["--tag", t])),
+        ...cliOutput(o.output),
         ...(o.metadataFile ? ["--metadata-file", o.metadataFile] : []),
         spec.context,
     ];

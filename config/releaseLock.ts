@@ -8,6 +8,7 @@
 // writer; every error names the file, the JSON path and what is accepted.
 import * as fs from "fs";
 import * as path from "path";
+import { DIGEST_PATTERN } from "../components/constants";
 import { FLAVORS, imageName, type Flavor } from "../components/imageNaming";
 import { VARIANTS, type Variant } from "./schema";
 
@@ -37,7 +38,7 @@ export class ReleaseLockError extends Error {
     }
 }
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const DIGEST = DIGEST_PATTERN;
 const REPOSITORY = /^[a-z0-9.-]+(:[0-9]{1,5})?(\/[a-z0-9._-]+)*$/;
 const MINOR = /^3\.[0-9]{1,2}$/;
 const APP_NAME = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
@@ -51,10 +52,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** The tag an image of this variant must carry: `<x.y.z>-<12 hex>` plus `-<variant>` except for runtime. */
+/**
+ * The tag an image of this variant must carry: `<x.y.z>-<12 hex>` plus `-<variant>` except for
+ * runtime, plus `-fast` for a build without PGO/LTO (tests and CI only).
+ */
 export function imageTagPattern(minor: string, variant: Variant): RegExp {
     const suffix = variant === "runtime" ? "" : `-${variant}`;
-    return new RegExp(`^${minor.replace(".", "\\.")}\\.[0-9]+-[0-9a-f]{12}${suffix}$`);
+    return new RegExp(`^${minor.replace(".", "\\.")}\\.[0-9]+-[0-9a-f]{12}${suffix}(-fast)?$`);
 }
 
 function validateEntry(file: string, jsonPath: string, raw: unknown, repositoryUrl: string, image: string, tag?: RegExp): LockedImage {
