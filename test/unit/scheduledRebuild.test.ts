@@ -8,7 +8,7 @@ import { ProgramRun, Registration, reveal, runProgram } from "../../scripts/lib/
 import { ProtoSchema } from "../../scripts/lib/protoJson";
 import { LEASE_OBJECT, REBUILD_MACHINE_TYPES, RELEASE_PREFIX } from "../../components/rebuildDefaults";
 import { fromTriggerBuild, rebuildBuild, RebuildBuildSpec, toTriggerBuild, validateRebuildSpec } from "../../components/rebuildBuild";
-import { readRunnerPins, runnerBuildArgs } from "../../components/rebuildRunner";
+import { readRunnerPins, runnerBuildArgs, runnerTag } from "../../components/rebuildRunner";
 import { stateObjectCondition, validateScheduledRebuildArgs } from "../../components/scheduledRebuild";
 import { REBUILD_SOURCE_PATHS, sourceArchive } from "../../components/rebuildSource";
 
@@ -285,6 +285,16 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
             assert.deepStrictEqual(inputs.buildArgs, { BASE_IMAGE: "debian:trixie-slim", DEBIAN_MIRROR: "http://deb.debian.org/debian", DEBIAN_SECURITY_MIRROR: "http://deb.debian.org/debian-security", ...pins });
             assert.strictEqual(pins.NODE_VERSION.split(".")[0], "24");
             assert.match((inputs.tags as string[])[0], /:runner-[0-9a-f]{12}$/);
+        });
+        it("its tag changes exactly when a context file or a build arg changes", () => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "runner-ctx-"));
+            fs.cpSync(path.join(ROOT, "rebuild", "runner"), dir, { recursive: true });
+            const args = { BASE_IMAGE: "debian:trixie-slim" };
+            const before = runnerTag(dir, args);
+            assert.strictEqual(runnerTag(dir, { ...args }), before, "same inputs, same tag");
+            assert.notStrictEqual(runnerTag(dir, { BASE_IMAGE: "debian:trixie-20260101-slim" }), before, "another base image");
+            fs.appendFileSync(path.join(dir, "packages.txt"), "jq\n");
+            assert.notStrictEqual(runnerTag(dir, args), before, "another package list");
         });
         it("pins with a malformed integrity fail naming the file, the entry and the field", () => {
             const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pins-")), "pins.json");
