@@ -11,6 +11,7 @@ import { fromTriggerBuild, rebuildBuild, RebuildBuildSpec, toTriggerBuild, valid
 import { readRunnerPins, runnerBuildArgs, runnerTag } from "../../components/rebuildRunner";
 import { stateObjectCondition, validateScheduledRebuildArgs } from "../../components/scheduledRebuild";
 import { REBUILD_SOURCE_PATHS, sourceArchive } from "../../components/rebuildSource";
+import { parseRebuildArgs } from "../../scripts/rebuild/options";
 
 const ROOT = path.join(__dirname, "..", "..");
 const PROJECT = "distroless-python-dev";
@@ -114,6 +115,15 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
         });
         it("logs in to the repository's registry host with the build account's metadata-server token", () => {
             assert.deepStrictEqual([step(run, "registry-login").entrypoint, ...step(run, "registry-login").args], ["use-metadata-credentials", "europe-west1-docker.pkg.dev"]);
+        });
+        it("the rebuild script's own option parser accepts the step's arguments and reads back the stack's matrix", () => {
+            const parsed = parseRebuildArgs(step(run, "rebuild").args.slice(4), false);
+            assert.deepStrictEqual(
+                [parsed.registry, parsed.minors, parsed.flavors, parsed.variants, parsed.platforms, parsed.lease, parsed.release, parsed.sourceGeneration, parsed.builder, parsed.baseImage],
+                [REGISTRY, ["3.13", "3.14"], ["upstream"], ["runtime", "debug", "builder"], ["linux/amd64", "linux/arm64"],
+                    `gs://${STATE_BUCKET}/rebuild/lease.json`, `gs://${STATE_BUCKET}/release/`, MOCK_GENERATION, "rebuild", "debian:trixie-slim"],
+            );
+            assert.strictEqual(parsed.local, false);
         });
         it("the script builds on the docker-container builder the buildx step creates", () => {
             const args = step(run, "buildx").args;
