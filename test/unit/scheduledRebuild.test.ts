@@ -162,6 +162,30 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
                 message: `ScheduledRebuild source: ${path.join(ROOT, "nope")} does not exist; accepted: paths of the project the rebuild needs (REBUILD_SOURCE_PATHS)`,
             });
         });
+        it("the source archive holds every file the rebuild script imports (its relative import graph)", () => {
+            const seen = new Set<string>();
+            const resolveImport = (from: string, spec: string): string | undefined => {
+                const base = path.resolve(path.dirname(from), spec);
+                return [base, `${base}.ts`, `${base}.json`, path.join(base, "index.ts")].find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
+            };
+            const walk = (file: string) => {
+                if (seen.has(file)) return;
+                seen.add(file);
+                if (!file.endsWith(".ts")) return;
+                const text = fs.readFileSync(file, "utf8");
+                for (const m of text.matchAll(/(?:from |require\()"(\.{1,2}\/[^"]+)"/g)) {
+                    const target = resolveImport(file, m[1]);
+                    assert.ok(target, `${path.relative(ROOT, file)} imports ${m[1]}, which does not resolve`);
+                    walk(target);
+                }
+            };
+            walk(path.join(ROOT, "scripts", "rebuild.ts"));
+            assert.ok(seen.size > 5, `only ${seen.size} files reached`);
+            for (const f of seen) {
+                const rel = path.relative(ROOT, f);
+                assert.ok(REBUILD_SOURCE_PATHS.some((p) => rel === p || rel.startsWith(`${p}/`)), `${rel} is imported by the rebuild but not in REBUILD_SOURCE_PATHS`);
+            }
+        });
         it("both buckets keep history: versioning, uniform access, no public access, noncurrent generations expire", () => {
             const buckets = ofType(run, "gcp:storage/bucket:Bucket");
             assert.deepStrictEqual(buckets.map((b) => b.inputs.name).sort(), [SOURCE_BUCKET, STATE_BUCKET]);
