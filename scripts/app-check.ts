@@ -14,6 +14,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { PLATFORMS } from "../components/constants";
 import { docker, exportRootfs } from "../image/checks/lib";
 import { formatFinding, parseElfCheck, resolveInRoot, scanShebangs, type Finding } from "./app-check/findings";
 
@@ -23,8 +24,8 @@ const USAGE = "usage: app:check --image REF [--platform linux/amd64|linux/arm64]
 export function parseAppCheckArgs(argv: string[]): { image: string; platform?: string } {
     const { values } = parseArgs({ args: argv, strict: true, options: { image: { type: "string" }, platform: { type: "string" } } });
     if (!values.image) throw new Error(`option --image is required (an image reference the local engine has or can pull). ${USAGE}`);
-    if (values.platform !== undefined && !["linux/amd64", "linux/arm64"].includes(values.platform)) {
-        throw new Error(`option --platform: ${JSON.stringify(values.platform)}; accepted: linux/amd64, linux/arm64`);
+    if (values.platform !== undefined && !(PLATFORMS as readonly string[]).includes(values.platform)) {
+        throw new Error(`option --platform: ${JSON.stringify(values.platform)}; accepted: ${PLATFORMS.join(", ")}`);
     }
     return { image: values.image, platform: values.platform };
 }
