@@ -61,6 +61,18 @@ describe("stack config", () => {
                 'config key "distroless-python:variants": ["runtime"] lacks builder or runtime, which the sample app (appEnabled: true) builds on; accepted: include both, or set appEnabled: false'],
             ["missing project", { "gcp:project": "" },
                 'config key "gcp:project" is required: the GCP project that holds the repository and the enabled APIs; accepted: a GCP project ID: 6-30 lowercase letters, digits and hyphens'],
+            ["rebuild schedule that is not cron", { [K("rebuildSchedule")]: "hourly" },
+                'config key "distroless-python:rebuildSchedule": "hourly" is not valid; accepted: a unix-cron expression of 5 fields such as "0 * * * *"'],
+            ["deprecated rebuild machine type", { [K("rebuildMachineType")]: "N1_HIGHCPU_8" },
+                'config key "distroless-python:rebuildMachineType": "N1_HIGHCPU_8" is not supported; accepted: E2_HIGHCPU_8, E2_HIGHCPU_32, E2_MEDIUM, E2_STANDARD_2'],
+            ["rebuild timeout above Cloud Build's 24 h", { [K("rebuildTimeoutSeconds")]: "90000" },
+                'config key "distroless-python:rebuildTimeoutSeconds": "90000" is out of range; accepted: integers from 600 to 86400'],
+            ["alert window beyond an absence condition's limit", { [K("rebuildAlertWindowHours")]: "24" },
+                'config key "distroless-python:rebuildAlertWindowHours": "24" is out of range; accepted: integers from 2 to 23'],
+            ["rebuild reader without a member type", { [K("rebuildReaders")]: '["gke-nodes@p.iam.gserviceaccount.com"]' },
+                'config key "distroless-python:rebuildReaders": "gke-nodes@p.iam.gserviceaccount.com" is not valid; accepted: IAM members serviceAccount:EMAIL, group:EMAIL or user:EMAIL'],
+            ["notification channel that is not a resource name", { [K("rebuildNotificationChannel")]: "ops-email" },
+                'config key "distroless-python:rebuildNotificationChannel": "ops-email" is not valid; accepted: projects/<project>/notificationChannels/<id>, or empty'],
         ];
         for (const [what, raw, message] of cases) {
             it(`rejects ${what}`, () => {
@@ -93,6 +105,11 @@ describe("stack config", () => {
         assert.strictEqual(config.extraCaFile, "");
         assert.strictEqual(config.keepRecentVersions, 3);
         assert.deepStrictEqual(config.platforms, ["linux/arm64"]);
+    });
+
+    it("accepts an empty list only for a list whose default is empty (rebuildReaders, not platforms)", () => {
+        assert.deepStrictEqual(validateConfig({ ...BASE, [K("rebuildReaders")]: "[]" }).rebuildReaders, []);
+        assert.throws(() => validateConfig({ ...BASE, [K("platforms")]: "[]" }), /is empty/);
     });
 
     it("ignores keys of other namespaces (the app's kubernetes:*, provider settings)", () => {

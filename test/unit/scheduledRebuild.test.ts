@@ -381,6 +381,12 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
                 ["0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", "projects/distroless-python-dev/topics/rebuild-schedule", "rebuild-schedule-id", BUILD_ACCOUNT],
             );
         });
+        it("prod, as committed, does not own the rebuild: no trigger, job, topic, bucket or build account", async () => {
+            const prod = await runProgram({ stack: "prod", overrides: { "distroless-python:locksDir": "test/fixtures/locks" } });
+            const rebuildTypes = ["gcp:cloudbuild/trigger:Trigger", "gcp:cloudscheduler/job:Job", "gcp:pubsub/topic:Topic", "gcp:storage/bucket:Bucket", "gcp:serviceaccount/account:Account"];
+            assert.ok(prod.registrations.length > 0);
+            assert.deepStrictEqual(prod.registrations.filter((r) => rebuildTypes.includes(r.type)).map((r) => r.name), []);
+        });
         it("a stack that does not own the rebuild (rebuildEnabled false, as prod) registers none of it", async () => {
             const changed = await runProgram({ stack: "dev", overrides: { ...BASE, "distroless-python:rebuildEnabled": "false" } });
             const rebuildTypes = ["gcp:cloudbuild/trigger:Trigger", "gcp:cloudscheduler/job:Job", "gcp:pubsub/topic:Topic", "gcp:storage/bucket:Bucket", "gcp:serviceaccount/account:Account"];
