@@ -166,7 +166,13 @@ export function rebuildSteps(spec: RebuildBuildSpec): CloudBuildStep[] {
             id: "buildx",
             name: runner,
             entrypoint: "docker",
-            args: ["buildx", "create", "--name", BUILDX_BUILDER, "--driver", "docker-container", "--driver-opt", `image=${BUILDKIT_IMAGE}`, "--use", "--bootstrap"],
+            // The rebuild's builds run RUN steps with `--network host` (buildSpec's network):
+            // a docker-container BuildKit refuses that entitlement unless its daemon allows it.
+            args: [
+                "buildx", "create", "--name", BUILDX_BUILDER, "--driver", "docker-container",
+                "--driver-opt", `image=${BUILDKIT_IMAGE}`, "--driver-opt", "network=host",
+                "--buildkitd-flags=--allow-insecure-entitlement network.host", "--use", "--bootstrap",
+            ],
         },
         { id: "deps", name: runner, entrypoint: "npm", args: ["ci", "--no-audit", "--no-fund"] },
         {

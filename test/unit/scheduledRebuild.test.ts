@@ -128,6 +128,8 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
         it("the script builds on the docker-container builder the buildx step creates", () => {
             const args = step(run, "buildx").args;
             assert.deepStrictEqual(args.slice(0, 6), ["buildx", "create", "--name", cliOptions(run).builder, "--driver", "docker-container"]);
+            // The builds use --network host (components/buildSpec.ts): the builder must allow that entitlement.
+            assert.ok(args.includes("--buildkitd-flags=--allow-insecure-entitlement network.host"), args.join(" "));
         });
         it("installs the locked npm dependencies before the script runs (npm ci)", () => {
             assert.deepStrictEqual([step(run, "deps").entrypoint, ...step(run, "deps").args], ["npm", "ci", "--no-audit", "--no-fund"]);
