@@ -31,6 +31,8 @@ log() { printf '[control-plane] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # Binaries from the tools cache (builds them when missing; a warm cache answers in a second).
+need() { command -v "$1" >/dev/null || die "$1 is needed (apt-get install $1)"; }
+
 tool_paths() {
   (cd "$repo" && npx --no-install ts-node --transpile-only scripts/tools-install.ts etcd kubernetes kwok)
 }
@@ -132,6 +134,7 @@ start() {
   done
   local started bin
   started=$(date +%s)
+  need openssl; need curl
   log "tools"
   bin=$(tool_paths | xargs -n1 dirname | sort -u | paste -sd:)
   export PATH="$bin:$PATH"
