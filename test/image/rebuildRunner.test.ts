@@ -52,7 +52,20 @@ describe("rebuild runner image (local engine)", function () {
         const started = Date.now();
         const r = await run("docker", args);
         process.stderr.write(`[rebuild-runner] build took ${Math.round((Date.now() - started) / 1000)}s\n`);
-        assert.strictEqual(r.code, 0, `runner build failed:\n${r.stderr.slice(-4000)}`);
+        assert.strictEqual(r.code, 0, `runner build failed (exit ${r.code}):\n${r.stderr.slice(-6000)}\n${r.stdout.slice(-2000)}`);
+    });
+
+    it("stays small, since Cloud Build pulls it on every run: under 400 MB (one emulator, no docs or headers)", async () => {
+        const r = await run("docker", ["image", "inspect", "-f", "{{.Size}}", TAG]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        const mb = Number(r.stdout.trim()) / 1e6;
+        process.stderr.write(`[rebuild-runner] image size ${mb.toFixed(0)} MB\n`);
+        assert.ok(mb < 400, `${mb.toFixed(0)} MB`);
+    });
+    it("keeps only the aarch64 emulator and its binfmt entry", async () => {
+        const r = await inRunner("ls /usr/bin | grep '^qemu-'; ls /usr/lib/binfmt.d");
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.deepStrictEqual(r.stdout.trim().split("\n").sort(), ["qemu-aarch64", "qemu-aarch64-static", "qemu-aarch64.conf"]);
     });
 
     it("runs the pinned Node 24 and npm", async () => {
