@@ -100,12 +100,6 @@ export const mocks: pulumi.runtime.Mocks = {
             }
             case "gcp:projects/service:Service":
                 return { id: `${inputs.project as string}/${inputs.service as string}`, state: inputs };
-            default:
-                return { id: `${args.name}-id`, state: inputs };
-        }
-    },
-    call(args) {
-        switch (args.token) {
             // ScheduledRebuild: ids and computed fields shaped like the providers' own.
             case "gcp:serviceaccount/account:Account": {
                 const email = `${inputs.accountId as string}@${inputs.project as string}.iam.gserviceaccount.com`;
@@ -122,16 +116,22 @@ export const mocks: pulumi.runtime.Mocks = {
                 return { id: `${inputs.bucket as string}-${inputs.name as string}`, state: { ...inputs, generation: 1767225600123456, md5hash: "mock", selfLink: "mock" } };
             case "gcp:cloudbuild/trigger:Trigger":
                 return { id: `projects/${inputs.project as string}/locations/${inputs.location as string}/triggers/${args.name}`, state: { ...inputs, triggerId: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" } };
+            default:
+                return { id: `${args.name}-id`, state: inputs };
+        }
+    },
+    call(args) {
+        switch (args.token) {
             case "gcp:organizations/getClientConfig:getClientConfig":
                 return { accessToken: MOCK_ACCESS_TOKEN, project: "mock-project", region: "europe-west1", zone: "", id: "mock", defaultLabels: {} };
+            case "gcp:organizations/getProject:getProject":
+                return { projectId: args.inputs.projectId, number: "123456789012", name: args.inputs.projectId, id: `projects/${args.inputs.projectId as string}` };
             case "docker:index/getRegistryImage:getRegistryImage":
                 return { id: args.inputs.name, name: args.inputs.name, sha256Digest: fakeDigest(args.inputs.name) };
             default:
                 throw new Error(`unexpected invoke ${args.token}: add a realistic mock for it`);
         }
     },
-            case "gcp:organizations/getProject:getProject":
-                return { projectId: args.inputs.projectId, number: "123456789012", name: args.inputs.projectId, id: `projects/${args.inputs.projectId as string}` };
 };
 
 // Records the options the engine would receive (MockResourceArgs carries no options).
