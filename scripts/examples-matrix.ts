@@ -1,6 +1,6 @@
 /**
  * npm run --silent examples:matrix -- [--target debian-3.13|upstream-3.13 ...] [--example NAME ...]
- *     [--readme FILE] [--json FILE] [--no-write]
+ *     [--readme FILE] [--json FILE] [--no-write] [--from-json FILE]
  *
  * The full target x example matrix (not part of .ci/run): for each target, our builder and
  * runtime images (image:build; the upstream flavour from the loopback python.org mirror with
@@ -8,7 +8,8 @@
  * run and verified as `npm run examples` does. Writes the table between the markers in
  * --readme (default examples/README.md). Targets default to every target this machine can
  * build; 3.14 and 3.15 are not among them (no Debian-flavour lock, and Debian's pool serves
- * no 3.14/3.15 tarball for the upstream flavour).
+ * no 3.14/3.15 tarball for the upstream flavour). --from-json re-renders the table from the
+ * --json file of an earlier run (same results, no rebuild).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -33,12 +34,13 @@ export function parseMatrixArgs(argv: string[]) {
             readme: { type: "string", default: path.join(EXAMPLES_DIR, "README.md") },
             json: { type: "string" },
             "no-write": { type: "boolean", default: false },
+            "from-json": { type: "string" },
         },
     });
     for (const t of values.target) {
         if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`option --target: ${JSON.stringify(t)}; accepted: ${TARGETS.join(", ")}`);
     }
-    return { targets: (values.target.length ? values.target : [...TARGETS]) as Target[], examples: values.example, readme: values.readme, json: values.json, write: !values["no-write"] };
+    return { targets: (values.target.length ? values.target : [...TARGETS]) as Target[], examples: values.example, readme: values.readme, json: values.json, write: !values["no-write"], fromJson: values["from-json"] };
 }
 
 /** Builds (or reuses from BuildKit's cache) the target's builder and runtime images. */
@@ -68,8 +70,9 @@ async function main(): Promise<void> {
     const o = parseMatrixArgs(process.argv.slice(2));
     const examples = selectExamples(loadCatalog(), o.examples);
     const extraCa = defaultExtraCa();
-    const columns: TargetResults[] = [];
-    for (const target of o.targets) {
+    const saved = o.fromJson ? JSON.parse(fs.readFileSync(o.fromJson, "utf8")) as { command: string; columns: TargetResults[] } : undefined;
+    const columns: TargetResults[] = saved?.columns ?? [];
+    for (const target of saved ? [] : o.targets) {
         const t0 = Date.now();
         const images = await targetImages(target);
         try {
@@ -88,9 +91,9 @@ async function main(): Promise<void> {
     }
     // What to run again to regenerate the table (output paths left out: they don't change it).
     const flags = [...(o.targets.length < TARGETS.length ? o.targets.map((t) => `--target ${t}`) : []), ...o.examples.map((e) => `--example ${e}`)];
-    const command = `npm run --silent examples:matrix${flags.length ? ` -- ${flags.join(" ")}` : ""}`;
+    const command = saved?.command ?? `npm run --silent examples:matrix${flags.length ? ` -- ${flags.join(" ")}` : ""}`;
     const table = renderMatrix(columns, { date: new Date().toISOString().slice(0, 10), command });
-    if (o.json) fs.writeFileSync(o.json, JSON.stringify(columns, null, 2) + "\n");
+    if (o.json) fs.writeFileSync(o.json, JSON.stringify({ command, columns }, null, 2) + "\n");
     if (o.write) {
         fs.writeFileSync(o.readme, replaceSection(fs.readFileSync(o.readme, "utf8"), table, o.readme));
         process.stderr.write(`examples:matrix: wrote the table into ${o.readme}\n`);

@@ -25,8 +25,9 @@ export function renderMatrix(targets: TargetResults[], meta: { date: string; com
     const names = [...new Set(targets.flatMap((t) => t.results.map((r) => r.name)))];
     const lines = [
         `Generated ${meta.date} by \`${meta.command}\` on this repository's CI-class machine (2 cores).`,
-        "Cell: result, image size (`docker image inspect .Size`), cold start = `docker run` to the first",
-        "successful HTTP answer (servers) or to the verified result (jobs), one run.",
+        "Cell: result, compressed image size (its layers as a registry serves them: `docker image inspect .Size`",
+        "with the containerd image store), cold start = `docker run` to the first successful HTTP answer",
+        "(servers) or to the verified result (jobs), one run on a shared, loaded machine.",
         "",
         `| example | ${targets.map((t) => t.target).join(" | ")} |`,
         `|---|${targets.map(() => "---").join("|")}|`,
