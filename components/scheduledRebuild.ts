@@ -106,7 +106,9 @@ export function stateObjectCondition(bucket: string): { title: string; descripti
  *   can create scheduler jobs in the project (`cloudscheduler.jobs.create`) can publish to ANY
  *   topic of the project, this one included, and so start a rebuild. Keep that permission as
  *   narrow as the publish rights it implies. A rebuild started that way still only publishes
- *   images that pass every check.
+ *   images that pass every check. The agent's own role already carries publish rights; the
+ *   explicit grant on this topic keeps the schedule working where that role was narrowed, and
+ *   puts the topic's one publisher in the topic's own policy, where a test can hold it.
  * - `readers` (another environment's nodes) get `roles/artifactregistry.reader` on the
  *   repository: that is how prod pulls exactly the digests this rebuild published.
  */
