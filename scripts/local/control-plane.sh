@@ -176,8 +176,12 @@ start() {
     --authorization-kubeconfig "$dir/scheduler.kubeconfig" \
     --authentication-skip-lookup=true --client-ca-file "$pki/ca.crt" \
     --bind-address 127.0.0.1 --secure-port "$sched_port" --leader-elect=false --profiling=false
-  # kwok manages only nodes annotated kwok.x-k8s.io/node=fake (the one created below).
-  spawn kwok kwok --kubeconfig "$dir/admin.kubeconfig" \
+  # kwok manages only nodes annotated kwok.x-k8s.io/node=fake (the one created below), with
+  # the default node and pod stages the tools installer keeps beside its binary.
+  local stages
+  stages=$(find "$(dirname "$(command -v kwok)")/../stages" -name '*.yaml' | sort | paste -sd,)
+  [ -n "$stages" ] || die "no kwok stages beside $(command -v kwok); rebuild kwok with tools:install -- kwok --force"
+  spawn kwok kwok --kubeconfig "$dir/admin.kubeconfig" --config "$stages" \
     --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
     --node-ip 127.0.0.1 --node-port 10250 --server-address "127.0.0.1:$kwok_port"
