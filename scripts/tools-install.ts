@@ -1,6 +1,6 @@
 /**
  * Builds the integration tools (Pulumi CLI, Kubernetes provider, etcd, kube-apiserver +
- * controller-manager + scheduler, kwok, fake-gcs-server) into a cache outside the repo,
+ * controller-manager + scheduler, kwok, fake-gcs-server, actionlint) into a cache outside the repo,
  * keyed by version, reusing what is there.
  *
  *   npm run --silent tools:install -- [tool...] [--force]

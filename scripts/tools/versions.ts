@@ -4,7 +4,7 @@
  */
 import * as fs from "node:fs";
 
-export const TOOL_NAMES = ["fake-gcs-server", "pulumi", "pulumi-kubernetes", "etcd", "kubernetes", "kwok"] as const;
+export const TOOL_NAMES = ["fake-gcs-server", "pulumi", "pulumi-kubernetes", "etcd", "kubernetes", "kwok", "actionlint"] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 /** Fields each tool entry must carry (all strings unless listed in LIST_FIELDS). */
@@ -19,6 +19,7 @@ const REQUIRED: Record<ToolName, readonly string[]> = {
     etcd: ["debianPackage", "debianSuite", "debianVersion", "module", "version"],
     kubernetes: ["module", "version", "stagingVersion", "binaries"],
     kwok: ["module", "version"],
+    actionlint: ["module", "version"],
 };
 const LIST_FIELDS = new Set(["binaries"]);
 
