@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, lockedApp, lockedImageSet, readPythonVersions, readReleaseLock, selectPythonReleases } from "./config";
 import { ArtifactRepository, digestRefs, distrolessPythonImages, GunicornApp, immutableTags, kubernetesProvider, resolvePythonBuilds, SampleAppImage } from "./components";
 import { rebuildMatrix, ScheduledRebuild } from "./components";
+import { GitHubWorkloadIdentity } from "./components";
 
 /**
  * The whole program as a function, so one process can run it more than once: the Automation
@@ -112,6 +113,16 @@ const rebuild = config.rebuildEnabled ? new ScheduledRebuild("rebuild", {
     runner: { baseImage: config.baseImage, extraCa, buildOnPreview: config.buildOnPreview },
 }, { dependsOn: [repository!] }) : undefined;
 
+// GitHub Actions' identity in this project (.github/workflows/): keyless OIDC, a deployer for
+// the deploy ref's jobs in this stack's environment and a read-only previewer.
+const github = config.githubRepository === "" ? undefined : new GitHubWorkloadIdentity("github", {
+    project: config.gcpProject,
+    repository: config.githubRepository,
+    deployRef: config.githubDeployRef,
+    deployEnvironment: config.githubEnvironment === "" ? pulumi.getStack() : config.githubEnvironment,
+    stateBucket: config.githubStateBucket === "" ? undefined : config.githubStateBucket,
+});
+
 const locked = lock ? lockedImageSet(lock, config.releaseLockFile, config.flavor, config.pythonMinors, config.variants) : undefined;
 
 // --- Exports (StackReference contract: keep names and shapes stable) ----------------------
@@ -131,6 +142,10 @@ rebuildTrigger: rebuild?.trigger.triggerId,
 rebuildTopic: rebuild?.topic.id,
 rebuildJob: rebuild?.job.id,
 rebuildAccount: rebuild?.buildAccount.email,
+/** The workflows' workload_identity_provider and service accounts (undefined without githubRepository). */
+githubProvider: github?.providerName,
+githubDeployer: github?.deployer.email,
+githubPreviewer: github?.previewer.email,
 };
 }
 

@@ -10,3 +10,4 @@ export * from "./scheduledRebuild";
 export * from "./rebuildBuild";
 export * from "./rebuildDefaults";
 export * from "./rebuildRunner";
+export * from "./githubIdentity";

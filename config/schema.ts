@@ -324,6 +324,31 @@ export const schema = {
         itemPattern: /^(serviceAccount|group|user):[^\s@]+@[^\s@]+$/,
         itemAccepted: "IAM members serviceAccount:EMAIL, group:EMAIL or user:EMAIL",
     }),
+    // --- GitHub Actions identity (components/githubIdentity.ts; the workflows in .github/workflows/) ---
+    githubRepository: stringKey({
+        description: "owner/name of the GitHub repository whose workflows deploy and preview this stack through Workload Identity Federation (pool, OIDC provider, deployer and read-only previewer accounts); empty: no GitHub identity.",
+        default: "",
+        pattern: /^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/,
+        accepted: "owner/name of a GitHub repository, or empty",
+    }),
+    githubDeployRef: stringKey({
+        description: "The only Git ref whose workflow jobs may deploy this stack (the provider's attribute condition and the deployer's binding).",
+        default: "refs/heads/main",
+        pattern: /^refs\/(heads|tags)\/[A-Za-z0-9._\/-]+$/,
+        accepted: "a full ref such as refs/heads/main",
+    }),
+    githubEnvironment: stringKey({
+        description: "GitHub environment the deploy job runs in (its protection rules, e.g. prod's required reviewers, gate the deploy); empty: the stack name.",
+        default: "",
+        pattern: /^[A-Za-z0-9._-]{1,255}$/,
+        accepted: "a GitHub environment name (letters, digits, . _ -), or empty",
+    }),
+    githubStateBucket: stringKey({
+        description: "GCS bucket of the Pulumi state (DIY backend) the workflows use: the deployer gets objectUser, the previewer read access plus its lock files only; empty: no state grants.",
+        default: "",
+        pattern: /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/,
+        accepted: "a GCS bucket name without gs://, or empty",
+    }),
     imageSource: enumKey({
         description: "Where the deployed images come from: build (the stack builds and pushes them with docker-build at pulumi up) or release-lock (no build: image and app refs by digest from releaseLockFile, written by the rebuild pipeline or npm run local:up).",
         default: "build",
