@@ -95,6 +95,16 @@ describe("rebuild runner image (local engine)", function () {
         assert.strictEqual(r.code, 0, r.stderr);
         assert.deepStrictEqual(r.stdout.trim().split("\n"), ["binfmt: registered qemu-aarch64", "same"]);
     });
+    it("after the binfmt step (the privileged container Cloud Build runs), an arm64 container runs", async () => {
+        // Exactly the build's `binfmt` step; on a kernel that already has the handler it reports so.
+        const step = await run("docker", ["run", "--rm", "--privileged", "--network", "none", "--pull", "never", "--entrypoint", "/usr/local/bin/register-binfmt", TAG]);
+        assert.strictEqual(step.code, 0, step.stderr);
+        assert.match(step.stdout, /^binfmt: (registered|qemu-aarch64 already registered)/m);
+        const arm = process.env.IMAGE_TEST_ARM64_BASE ?? "127.0.0.1:5000/debian:trixie-slim-arm64";
+        const r = await run("docker", ["run", "--rm", "--pull", "never", "--network", "none", "--platform", "linux/arm64", arm, "uname", "-m"]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.strictEqual(r.stdout.trim(), "aarch64");
+    });
     it("register-binfmt refuses a description without the fix-binary flag (negative control)", async () => {
         const r = await inRunner("sed 's/:[A-Z]*$/:P/' /usr/lib/binfmt.d/qemu-aarch64.conf > /tmp/c && mkdir -p /tmp/m && : > /tmp/m/register && BINFMT_CONF=/tmp/c BINFMT_MISC=/tmp/m register-binfmt");
         assert.strictEqual(r.code, 1);
