@@ -64,6 +64,12 @@ export interface GitHubWorkloadIdentityArgs {
     deployEnvironment: string;
     /** Bucket of the Pulumi state (DIY backend): deployer objectUser; previewer read + its lock files only. Default: none. */
     stateBucket?: string;
+    /**
+     * Where the rebuild publishes its release (the ScheduledRebuild's state bucket and
+     * RELEASE_PREFIX): the previewer may read the objects under that prefix, which the
+     * scheduled release-lock workflow copies into a pull request. Default: none.
+     */
+    releaseObjects?: { bucket: pulumi.Input<string>; prefix: string };
     /** Pool id. Default: `"github"`. */
     poolId?: string;
     /** Provider id. Default: `"github-actions"`. */
@@ -142,6 +148,15 @@ export function projectIamCondition(): { title: string; description: string; exp
         title: "program-roles-only",
         description: "grant or revoke only the project roles the Pulumi program manages",
         expression: `api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly([${roles.map(cel).join(", ")}])`,
+    };
+}
+
+/** IAM condition: the objects under one prefix of a bucket. */
+export function objectPrefixCondition(bucket: string, prefix: string): { title: string; description: string; expression: string } {
+    return {
+        title: "release-objects-only",
+        description: `objects under ${prefix} only`,
+        expression: `resource.name.startsWith("projects/_/buckets/${bucket}/objects/${prefix}")`,
     };
 }
 
@@ -234,6 +249,13 @@ export class GitHubWorkloadIdentity extends pulumi.ComponentResource {
             new gcp.storage.BucketIAMMember(`${name}-previewer-locks`, {
                 bucket: args.stateBucket, role: "roles/storage.objectUser", member: this.previewer.member,
                 condition: lockObjectsCondition(args.stateBucket),
+            }, child);
+        }
+        if (args.releaseObjects) {
+            const { bucket, prefix } = args.releaseObjects;
+            new gcp.storage.BucketIAMMember(`${name}-previewer-release`, {
+                bucket, role: "roles/storage.objectViewer", member: this.previewer.member,
+                condition: pulumi.output(bucket).apply((b) => objectPrefixCondition(b, prefix)),
             }, child);
         }
         this.registerOutputs({ providerName: this.providerName, deployer: this.deployer.email, previewer: this.previewer.email });

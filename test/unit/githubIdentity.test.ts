@@ -7,6 +7,7 @@ import {
     ATTRIBUTE_MAPPING, attributeCondition, DEPLOYER_ROLE_BY_TYPE, deployerRoles, GITHUB_OIDC_ISSUER, PREVIEWER_ROLES, validateGitHubIdentityArgs,
 } from "../../components/githubIdentity";
 import { validateConfig } from "../../config/validate";
+import { RELEASE_PREFIX } from "../../components/rebuildDefaults";
 
 const REPO = "acme/distroless-python";
 const STATE = "acme-pulumi-state";
@@ -86,11 +87,17 @@ describe("GitHub Actions identity (Workload Identity Federation, under mocks)", 
     it("keeps the previewer read-only: project read roles, state read, and writes under the lock folder only", () => {
         assert.deepStrictEqual(projectRoles(dev, "github-previewer@distroless-python-dev.iam.gserviceaccount.com"), [...PREVIEWER_ROLES].sort());
         const bucketGrants = ofType(dev, "gcp:storage/bucketIAMMember:BucketIAMMember").filter((r) => r.inputs.member === "serviceAccount:github-previewer@distroless-python-dev.iam.gserviceaccount.com");
-        const byRole = Object.fromEntries(bucketGrants.map((r) => [r.inputs.role as string, input(r, "condition") as { expression: string } | undefined]));
+        const state = bucketGrants.filter((r) => r.inputs.bucket === STATE);
+        const byRole = Object.fromEntries(state.map((r) => [r.inputs.role as string, input(r, "condition") as { expression: string } | undefined]));
         assert.deepStrictEqual(Object.keys(byRole).sort(), ["roles/storage.objectUser", "roles/storage.objectViewer"]);
         assert.strictEqual(byRole["roles/storage.objectViewer"], undefined);
         assert.strictEqual(byRole["roles/storage.objectUser"]!.expression, `resource.name.startsWith("projects/_/buckets/${STATE}/objects/.pulumi/locks/")`);
-        for (const g of bucketGrants) assert.strictEqual(g.inputs.bucket, STATE);
+        // dev owns the rebuild: the previewer reads what it published (release/ only), nothing else of its state bucket.
+        const release = bucketGrants.filter((r) => r.inputs.bucket !== STATE);
+        assert.deepStrictEqual(release.map((r) => [r.inputs.bucket, r.inputs.role, (input(r, "condition") as { expression: string }).expression]), [
+            ["distroless-python-dev-rebuild-state", "roles/storage.objectViewer", `resource.name.startsWith("projects/_/buckets/distroless-python-dev-rebuild-state/objects/${RELEASE_PREFIX}")`],
+        ]);
+        assert.strictEqual(ofType(prod, "gcp:storage/bucketIAMMember:BucketIAMMember").filter((r) => r.name === "github-previewer-release").length, 0);
     });
 
     it("registers nothing for GitHub when githubRepository is empty (the committed stacks)", async () => {
