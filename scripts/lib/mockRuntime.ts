@@ -6,6 +6,7 @@ import * as crypto from "crypto";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { applyStackConfig, loadStackConfig } from "../../config/stackConfig";
+import { DOCKER_BUILD_ENV } from "../../components/buildRender";
 
 /** What the engine would receive for one resource. */
 export interface Registration {
@@ -97,6 +98,11 @@ export const mocks: pulumi.runtime.Mocks = {
                         contextHash: sha256(JSON.stringify(inputs.context ?? {})),
                     },
                 };
+            }
+            case "docker-build:index:Index": {
+                // The index digest of its tag and sources, as `imagetools create` would push.
+                const digest = fakeDigest({ tag: inputs.tag, sources: inputs.sources });
+                return { id: `${args.name}-id`, state: { ...inputs, ref: `${inputs.tag as string}@${digest}` } };
             }
             case "gcp:projects/service:Service":
                 return { id: `${inputs.project as string}/${inputs.service as string}`, state: inputs };
@@ -211,6 +217,11 @@ export interface RunOptions {
     overrides?: Record<string, string>;
     /** The program module. Default: `<projectDir>/index.ts`. Re-required on every run. */
     program?: string;
+    /**
+     * Environment of the run, over process.env (undefined removes a variable). Default: what
+     * `pulumi up` needs, `BUILDX_NO_DEFAULT_ATTESTATIONS=1` (components/buildRender.ts).
+     */
+    env?: Record<string, string | undefined>;
 }
 
 /** Runs the program once under mocks with the stack's merged config. */
@@ -229,6 +240,12 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         return Promise.resolve();
     };
     const cwd = process.cwd();
+    const env = { ...DOCKER_BUILD_ENV, ...opts.env };
+    const savedEnv = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    for (const [k, v] of Object.entries(env)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+    }
     try {
         await pulumi.runtime.setMocks(mocksWithCapture, stackConfig.project, opts.stack, false);
         applyStackConfig(stackConfig, opts.overrides);
@@ -245,6 +262,10 @@ export async function runProgram(opts: RunOptions): Promise<ProgramRun> {
         return { registrations, outputs, warnings };
     } finally {
         process.chdir(cwd);
+        for (const [k, v] of Object.entries(savedEnv)) {
+            if (v === undefined) delete process.env[k];
+            else process.env[k] = v;
+        }
         pulumi.log.warn = originalWarn;
         current = undefined;
     }
