@@ -8,8 +8,8 @@
 // URL layout: <url>/debian/... -> deb.debian.org/debian, <url>/debian-security/... -> deb.debian.org/debian-security.
 import * as fs from "node:fs";
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
 import * as path from "node:path";
+import { listenLoopback } from "./lib/loopback";
 import { parseArgs } from "node:util";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -66,13 +66,7 @@ export function serveDebianMirror(root: string, port = 0): Promise<RunningDebian
         }
         fetchOnce(rel, file).then((ok) => (ok ? send() : res.writeHead(404).end()), () => res.writeHead(502).end());
     });
-    return new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, "127.0.0.1", () => {
-            const { port: p } = server.address() as AddressInfo;
-            resolve({ url: `http://127.0.0.1:${p}`, close: () => new Promise((r) => server.close(() => r())) });
-        });
-    });
+    return listenLoopback(server, port);
 }
 
 if (require.main === module) {

@@ -7,8 +7,8 @@
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as http from "http";
-import type { AddressInfo } from "net";
 import * as path from "path";
+import { listenLoopback } from "./lib/loopback";
 import { debianPythonSources } from "./python-debian-checksums";
 import { compareVersions } from "./python-bump-lib";
 
@@ -108,13 +108,7 @@ export function serveMirror(root: string, port = 0): Promise<RunningMirror> {
         if (req.method === "HEAD") res.end();
         else fs.createReadStream(file).pipe(res);
     });
-    return new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, "127.0.0.1", () => {
-            const { port: p } = server.address() as AddressInfo;
-            resolve({ url: `http://127.0.0.1:${p}`, close: () => new Promise((r) => server.close(() => r())) });
-        });
-    });
+    return listenLoopback(server, port);
 }
 
 if (require.main === module) {

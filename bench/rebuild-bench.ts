@@ -1,0 +1,87 @@
+/**
+ * npm run --silent bench:rebuild -- [--flavors upstream,debian] [--platforms linux/amd64,linux/arm64]
+ *     [--variants runtime,debug,builder] [--fast] [--port 5002]
+ *
+ * The rebuild's two costs, one run each on this machine: a full rebuild of the matrix (every
+ * image built, checked and published into an empty loopback registry) and the no-op run that
+ * follows (the hourly case: locks re-resolved, every buildId found published, nothing built).
+ * The Debian archive is frozen for the bench (scripts/debian-mirror.ts), CPython comes from the
+ * loopback python.org mirror (python.org is unreachable here). Writes
+ * bench/results/rebuild-bench.{json,md}.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { serveDebianMirror } from "../scripts/debian-mirror";
+import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, serveMirror } from "../scripts/python-mirror";
+
+const ROOT = path.resolve(__dirname, "..");
+
+function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; seconds: number }> {
+    const start = Date.now();
+    return new Promise((resolve) => {
+        const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+        let stdout = "";
+        child.stdout.on("data", (d) => { stdout += d; });
+        child.on("close", (code) => resolve({ code, stdout, seconds: (Date.now() - start) / 1000 }));
+    });
+}
+
+async function main(): Promise<void> {
+    const { values } = parseArgs({ options: {
+        flavors: { type: "string", default: "upstream,debian" }, platforms: { type: "string", default: "linux/amd64,linux/arm64" },
+        variants: { type: "string", default: "runtime,debug,builder" }, fast: { type: "boolean", default: false }, port: { type: "string", default: "5002" },
+    } });
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "rebuild-bench-"));
+    const registry = `127.0.0.1:${values.port}`;
+    fs.writeFileSync(path.join(work, "registry.yml"), `version: 0.1\nlog: {level: error}\nstorage:\n  filesystem: {rootdirectory: ${work}/data}\nhttp:\n  addr: ${registry}\n`);
+    const reg: ChildProcess = spawn("docker-registry", ["serve", path.join(work, "registry.yml")], { stdio: "ignore" });
+    const debian = await serveDebianMirror(path.join(work, "debian-mirror"));
+    const entries = await debianMirrorEntries();
+    const present = await fillMirror(DEFAULT_MIRROR_ROOT, entries, (m) => process.stderr.write(`${m}\n`));
+    const py = entries.filter((e) => present.includes(e.version) && e.version.startsWith("3.13.")).sort((a, b) => b.version.localeCompare(a.version, undefined, { numeric: true }))[0];
+    const python = await serveMirror(DEFAULT_MIRROR_ROOT, Number(process.env.PYTHON_MIRROR_PORT ?? 8765));
+    fs.cpSync(path.join(ROOT, "image", "locks"), path.join(work, "locks"), { recursive: true });
+    const args = [
+        "run", "--silent", "rebuild:local", "--", "--registry", `${registry}/bench`, "--minors", "3.13", "--flavors", values.flavors!,
+        "--platforms", values.platforms!, "--variants", values.variants!, "--locks-dir", path.join(work, "locks"), "--release-dir", path.join(work, "release"),
+        "--lease-file", path.join(work, "lease"), "--debian-mirror", `${debian.url}/debian`, "--debian-security-mirror", `${debian.url}/debian-security`,
+        "--python-mirror", python.url, "--python-version", py.version, "--python-sha256", py.sha256, ...(values.fast ? ["--fast"] : []),
+    ];
+    try {
+        const full = await run("npm", args);
+        const noop = await run("npm", args);
+        const last = (s: string) => s.trim().split("\n").pop();
+        const result = {
+            date: new Date().toISOString().slice(0, 10),
+            command: `npm run --silent bench:rebuild -- --flavors ${values.flavors} --platforms ${values.platforms} --variants ${values.variants}${values.fast ? " --fast" : ""}`,
+            cpython: py.version,
+            options: values.fast ? "--fast (no PGO/LTO)" : "production (amd64 PGO+LTO, arm64 LTO)",
+            machine: `${os.cpus().length} cores, load average at the end ${os.loadavg()[0].toFixed(1)} (other work was running: see the note)`,
+            full: { seconds: Math.round(full.seconds), exit: full.code, last: last(full.stdout) },
+            noop: { seconds: Math.round(noop.seconds), exit: noop.code, last: last(noop.stdout) },
+        };
+        fs.mkdirSync(path.join(ROOT, "bench", "results"), { recursive: true });
+        fs.writeFileSync(path.join(ROOT, "bench", "results", "rebuild-bench.json"), `${JSON.stringify(result, null, 2)}\n`);
+        fs.writeFileSync(path.join(ROOT, "bench", "results", "rebuild-bench.md"), [
+            `# Rebuild costs (${result.date}, one run, this machine: ${result.machine})`, "",
+            `Matrix: 3.13 (CPython ${py.version}) x ${values.flavors} x ${values.variants} x ${values.platforms}; ${result.options}.`, "",
+            "| run | wall time | result |", "| --- | ---: | --- |",
+            `| full rebuild (empty registry) | ${result.full.seconds} s | ${result.full.last} (exit ${result.full.exit}) |`,
+            `| no-op (nothing changed) | ${result.noop.seconds} s | ${result.noop.last} (exit ${result.noop.exit}) |`, "",
+            `Command: ${result.command}`, "",
+        ].join("\n"));
+        process.stdout.write(`full ${result.full.seconds} s (${result.full.last}), no-op ${result.noop.seconds} s (${result.noop.last})\n`);
+    } finally {
+        reg.kill();
+        await debian.close();
+        await python.close();
+    }
+}
+
+main().catch((e: Error) => {
+    process.stderr.write(`bench:rebuild: ${e.message}\n`);
+    process.exit(1);
+});
