@@ -6,6 +6,7 @@ import { loadConfig, lockedApp, lockedImageSet, readPythonVersions, readReleaseL
 import { ArtifactRepository, digestRefs, distrolessPythonImages, GunicornApp, immutableTags, kubernetesProvider, resolvePythonBuilds, SampleAppImage } from "./components";
 import { rebuildMatrix, ScheduledRebuild } from "./components";
 import { GitHubWorkloadIdentity, RELEASE_PREFIX } from "./components";
+import { SigningKey } from "./components";
 
 /**
  * The whole program as a function, so one process can run it more than once: the Automation
@@ -113,6 +114,15 @@ const rebuild = config.rebuildEnabled ? new ScheduledRebuild("rebuild", {
     runner: { baseImage: config.baseImage, extraCa, buildOnPreview: config.buildOnPreview },
 }, { dependsOn: [repository!] }) : undefined;
 
+// The key the rebuild signs and attests published images with (issue 13); the build account signs.
+const signing = config.signingEnabled ? new SigningKey("signing", {
+    project: config.gcpProject,
+    location: config.signingLocation === "" ? config.gcpRegion : config.signingLocation,
+    signers: rebuild ? [rebuild.buildAccount.email.apply((e) => `serviceAccount:${e}`)] : [],
+    binaryAuthorization: config.binaryAuthorization,
+    enableApis: config.enableApis,
+}) : undefined;
+
 // GitHub Actions' identity in this project (.github/workflows/): keyless OIDC, a deployer for
 // the deploy ref's jobs in this stack's environment and a read-only previewer.
 const github = config.githubRepository === "" ? undefined : new GitHubWorkloadIdentity("github", {
@@ -143,6 +153,9 @@ rebuildTrigger: rebuild?.trigger.triggerId,
 rebuildTopic: rebuild?.topic.id,
 rebuildJob: rebuild?.job.id,
 rebuildAccount: rebuild?.buildAccount.email,
+/** The signing key (rebuild --sign-key / image:verify --key) and its public key PEM (undefined when signingEnabled is false). */
+signingKey: signing?.keyUri,
+signingPublicKey: signing?.publicKeyPem,
 /** The workflows' workload_identity_provider and service accounts (undefined without githubRepository). */
 githubProvider: github?.providerName,
 githubDeployer: github?.deployer.email,

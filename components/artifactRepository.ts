@@ -31,7 +31,7 @@ export interface ArtifactRepositoryArgs {
     vulnerabilityScanning?: pulumi.Input<boolean>;
     /**
      * Tag prefixes of published images: versions with such a tag are always kept.
-     * Default: `["3.", "latest", "app-"]` ({@link DEFAULT_PUBLISHED_TAG_PREFIXES}). Must not
+     * Default: `["3.", "latest", "app-", "sha256-"]` ({@link DEFAULT_PUBLISHED_TAG_PREFIXES}). Must not
      * include the build-cache tag prefix, or superseded caches are never cleaned up.
      */
     publishedTagPrefixes?: pulumi.Input<pulumi.Input<string>[]>;

@@ -29,10 +29,12 @@ export const DIGEST_REF_PATTERN = /@sha256:[0-9a-f]{64}$/;
 /**
  * Tag prefixes of everything this project publishes, which the repository's KEEP policy
  * protects: the base images' immutable `3.13.5-<buildId>[-variant][-arch]` and moving
- * `3.13`, `3.13-debug` tags, `latest`, and the sample app's `app-<id>[-arch]` tags. The
- * build-cache prefix must never be one of these, or superseded caches are never cleaned.
+ * `3.13`, `3.13-debug` tags, `latest`, the sample app's `app-<id>[-arch]` tags, and cosign's
+ * `sha256-<digest>.sig|.att` signature and attestation tags (scripts/rebuild/sign.ts; as
+ * untagged referrers they would fall to the delete-untagged policy). The build-cache prefix
+ * must never be one of these, or superseded caches are never cleaned.
  */
-export const PUBLISHED_TAG_PREFIXES = ["3.", "latest", "app-"] as const;
+export const PUBLISHED_TAG_PREFIXES = ["3.", "latest", "app-", "sha256-"] as const;
 
 /** Default tag prefix of the registry build cache (`<prefix>-<minor>-<variant>-<arch>`). */
 export const DEFAULT_CACHE_TAG_PREFIX = "buildcache";

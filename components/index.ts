@@ -11,3 +11,4 @@ export * from "./rebuildBuild";
 export * from "./rebuildDefaults";
 export * from "./rebuildRunner";
 export * from "./githubIdentity";
+export * from "./signingKey";

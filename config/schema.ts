@@ -324,6 +324,22 @@ export const schema = {
         itemPattern: /^(serviceAccount|group|user):[^\s@]+@[^\s@]+$/,
         itemAccepted: "IAM members serviceAccount:EMAIL, group:EMAIL or user:EMAIL",
     }),
+    // --- Image signing (components/signingKey.ts; scripts/rebuild/sign.ts signs with it) ---
+    signingEnabled: booleanKey({
+        description: "Create the SigningKey: a Cloud KMS key ring and asymmetric signing key (both protected: KMS cannot delete them) the rebuild signs and attests published images with, the rebuild's build account granted cloudkms.signerVerifier and cloudkms.viewer on the key only; exports signingKey (gcpkms://, version pinned) and signingPublicKey.",
+        default: false,
+    }),
+    signingLocation: stringKey({
+        description: "Cloud KMS location of the signing key ring; empty: gcp:region.",
+        default: "",
+        pattern: /^[a-z0-9-]+$/,
+        accepted: "a KMS location such as europe-west1 or global, or empty",
+    }),
+    binaryAuthorization: enumKey({
+        description: "With signingEnabled: off, attestor (an Artifact Analysis note and a Binary Authorization attestor on the signing key; the build account may create attestation occurrences), or policy (also the project's one Binary Authorization policy, owned by this stack: only attested images are admitted). Cosign signatures alone are checked only by GKE continuous validation, which monitors and does not block.",
+        default: "off",
+        oneOf: ["off", "attestor", "policy"] as const,
+    }),
     // --- GitHub Actions identity (components/githubIdentity.ts; the workflows in .github/workflows/) ---
     githubRepository: stringKey({
         description: "owner/name of the GitHub repository whose workflows deploy and preview this stack through Workload Identity Federation (pool, OIDC provider, deployer and read-only previewer accounts); empty: no GitHub identity.",

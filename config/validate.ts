@@ -63,7 +63,7 @@ export function validateConfig(raw: Record<string, unknown>): Config {
 }
 
 /** Keys whose non-default values create GCP resources (refused when the stack has no gcp:project). */
-const GCP_ONLY_KEYS = ["gkeNodeServiceAccount", "appGcpServiceAccount", "rebuildEnabled", "githubRepository"] as const satisfies readonly SchemaKey[];
+const GCP_ONLY_KEYS = ["gkeNodeServiceAccount", "appGcpServiceAccount", "rebuildEnabled", "githubRepository", "signingEnabled"] as const satisfies readonly SchemaKey[];
 
 function requireProviderKey(
     raw: Record<string, unknown>,

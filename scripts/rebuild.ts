@@ -28,6 +28,7 @@ import { fileLease, gcsLease, type Lease, LeaseHeldError } from "./rebuild/lease
 import { parseRebuildArgs, type RebuildOptions } from "./rebuild/options";
 import { createIndex, docker, moveTag, publishedRevision } from "./rebuild/registry";
 import { dirRelease, gcsRelease, type ReleaseTarget } from "./rebuild/release";
+import { signImage } from "./rebuild/sign";
 
 const ROOT = path.resolve(__dirname, "..");
 const HOST_CA = process.env.EXTRA_CA_FILE ?? "/etc/ssl/certs/ca-certificates.crt";
@@ -195,6 +196,8 @@ async function rebuildOne(o: RebuildOptions, flavor: Flavor, minor: string): Pro
         for (const tag of movingTags(minor, spec.version, variant)) await moveTag(spec.repo, tag, index);
         log(`${id} ${variant}: published ${spec.repo}:${spec.tag} = ${index}; moved ${movingTags(minor, spec.version, variant).join(", ")}`);
         images.push({ variant, tag: spec.tag, digest: index, ref: `${spec.repo}@${index}` });
+        // Signed and attested before any moving tag names it (issue 13).
+        await signImage(o, { spec, flavor, minor, variant, index, manifests: o.platforms.map((p) => ({ platform: p, digest: digests[p][variant]! })), lockFile: lock }, log);
     }
     return { flavor, minor, status: "published", detail: `buildId ${first.buildId}`, images };
 }

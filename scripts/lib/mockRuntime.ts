@@ -16,7 +16,7 @@ export interface Registration {
     /** Inputs as sent; secrets stay wrapped (see isSecret / redact). */
     inputs: Record<string, unknown>;
     /** Resource options visible to the engine. */
-    options: { retainOnDelete: boolean; parent: string; dependencies: string[] };
+    options: { retainOnDelete: boolean; parent: string; dependencies: string[]; protect?: boolean };
 }
 
 export interface ProgramRun {
@@ -120,6 +120,19 @@ export const mocks: pulumi.runtime.Mocks = {
                 return { id: inputs.name as string, state: { ...inputs, url: `gs://${inputs.name as string}`, selfLink: `https://www.googleapis.com/storage/v1/b/${inputs.name as string}` } };
             case "gcp:storage/bucketObject:BucketObject":
                 return { id: `${inputs.bucket as string}-${inputs.name as string}`, state: { ...inputs, generation: 1767225600123456, md5hash: "mock", selfLink: "mock" } };
+            // SigningKey: KMS and Binary Authorization ids as the providers return them.
+            case "gcp:kms/keyRing:KeyRing": {
+                const id = `projects/${inputs.project as string}/locations/${inputs.location as string}/keyRings/${inputs.name as string}`;
+                return { id, state: inputs };
+            }
+            case "gcp:kms/cryptoKey:CryptoKey": {
+                const id = `${inputs.keyRing as string}/cryptoKeys/${inputs.name as string}`;
+                return { id, state: { ...inputs, primaries: [{ name: `${id}/cryptoKeyVersions/1`, state: "ENABLED" }] } };
+            }
+            case "gcp:containeranalysis/note:Note":
+                return { id: `projects/${inputs.project as string}/notes/${inputs.name as string}`, state: inputs };
+            case "gcp:binaryauthorization/attestor:Attestor":
+                return { id: `projects/${inputs.project as string}/attestors/${inputs.name as string}`, state: inputs };
             case "gcp:cloudbuild/trigger:Trigger":
                 return { id: `projects/${inputs.project as string}/locations/${inputs.location as string}/triggers/${args.name}`, state: { ...inputs, triggerId: "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0" } };
             default:
@@ -132,6 +145,11 @@ export const mocks: pulumi.runtime.Mocks = {
                 return { accessToken: MOCK_ACCESS_TOKEN, project: "mock-project", region: "europe-west1", zone: "", id: "mock", defaultLabels: {} };
             case "gcp:organizations/getProject:getProject":
                 return { projectId: args.inputs.projectId, number: "123456789012", name: args.inputs.projectId, id: `projects/${args.inputs.projectId as string}` };
+            case "gcp:kms/getKMSCryptoKeyVersion:getKMSCryptoKeyVersion": {
+                const name = `${args.inputs.cryptoKey as string}/cryptoKeyVersions/${String(args.inputs.version ?? 1)}`;
+                const pem = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEmockmockmockmockmockmockmockmockmockmockmockmockmockmockmockmockmockmockmockmockmockmock==\n-----END PUBLIC KEY-----\n";
+                return { id: name, name, cryptoKey: args.inputs.cryptoKey, version: args.inputs.version ?? 1, algorithm: "EC_SIGN_P256_SHA256", protectionLevel: "SOFTWARE", state: "ENABLED", publicKeys: [{ algorithm: "EC_SIGN_P256_SHA256", pem }] };
+            }
             case "docker:index/getRegistryImage:getRegistryImage":
                 return { id: args.inputs.name, name: args.inputs.name, sha256Digest: fakeDigest(args.inputs.name) };
             default:
@@ -148,6 +166,7 @@ interface RegisterRequest {
     getParent(): string;
     getDependenciesList(): string[];
     getRetainondelete(): boolean | undefined;
+    getProtect(): boolean | undefined;
 }
 let current: Registration[] | undefined;
 let lastRun: Registration[] = [];
@@ -168,7 +187,7 @@ function patchMonitor(): void {
             type: req.getType(),
             name: req.getName(),
             custom: req.getCustom(),
-            options: { retainOnDelete: req.getRetainondelete() ?? false, parent: req.getParent(), dependencies: req.getDependenciesList() },
+            options: { retainOnDelete: req.getRetainondelete() ?? false, parent: req.getParent(), dependencies: req.getDependenciesList(), protect: req.getProtect() ?? false },
         };
         const target = current;
         await original.call(this, req, cb);

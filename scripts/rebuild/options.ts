@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { FLAVORS, type Flavor, PLATFORMS, type Platform, VARIANTS, type Variant } from "../../components/constants";
 import { schema } from "../../config/schema";
+import { validateKeyRef } from "../signing/cosign";
 
 export interface RebuildOptions {
     registry: string;
@@ -30,13 +31,17 @@ export interface RebuildOptions {
     bump: boolean;
     waitSeconds: number;
     builder?: string;
+    /** Signing key (gcpkms://.../cryptoKeyVersions/N or a cosign key file); rebuild:local default: its local key (scripts/rebuild/sign.ts). */
+    signKey?: string;
+    /** cosign binary; default: the `npm run cosign:install` build. */
+    cosign?: string;
     local: boolean;
 }
 
 export const USAGE = "usage: rebuild --registry HOST[/PATH] [--minors 3.13,3.14] [--flavors upstream,debian] [--variants runtime,debug,builder] " +
     "[--platforms linux/amd64,linux/arm64] [--python-mirror URL] [--debian-mirror URL] [--debian-security-mirror URL] [--base-image REF] " +
     "[--locks-dir DIR] [--lease gs://B/O | --lease-file FILE] [--release gs://B/P/ | --release-dir DIR] [--source-generation N] " +
-    "[--python-version X.Y.Z --python-sha256 HEX] [--fast] [--no-refresh] [--bump|--no-bump] [--wait SECONDS] [--builder NAME]";
+    "[--python-version X.Y.Z --python-sha256 HEX] [--fast] [--no-refresh] [--bump|--no-bump] [--wait SECONDS] [--builder NAME] [--sign-key gcpkms://...|FILE] [--cosign PATH]";
 
 const LOOPBACK = /^(127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|localhost):[0-9]{1,5}(\/[a-z0-9._/-]+)?$/;
 const URL_RE = /^https?:\/\/\S+[^/]$/;
@@ -65,6 +70,7 @@ export function parseRebuildArgs(argv: string[], local: boolean): RebuildOptions
             "release-dir": { type: "string" }, "source-generation": { type: "string" }, "python-version": { type: "string" },
             "python-sha256": { type: "string" }, fast: { type: "boolean" }, "no-refresh": { type: "boolean" }, bump: { type: "boolean" },
             "no-bump": { type: "boolean" }, wait: { type: "string" }, builder: { type: "string" },
+            "sign-key": { type: "string" }, cosign: { type: "string" },
         },
     });
     const registry = values.registry?.replace(/\/+$/, "");
@@ -115,6 +121,8 @@ export function parseRebuildArgs(argv: string[], local: boolean): RebuildOptions
         bump: values.bump ?? (values["no-bump"] ? false : !local),
         waitSeconds: wait,
         builder: values.builder,
+        signKey: values["sign-key"] === undefined ? undefined : validateKeyRef("--sign-key", values["sign-key"]),
+        cosign: values.cosign,
         local,
     };
 }

@@ -46,7 +46,7 @@ describe("stack (dev, under mocks)", function () {
         });
         it("keeps published tags and recent versions, and deletes only untagged versions after the stack's retention", () => {
             assert.deepStrictEqual(repo().cleanupPolicies, [
-                { id: "keep-published", action: "KEEP", condition: { tagState: "TAGGED", tagPrefixes: ["3.", "latest", "app-"] } },
+                { id: "keep-published", action: "KEEP", condition: { tagState: "TAGGED", tagPrefixes: ["3.", "latest", "app-", "sha256-"] } },
                 { id: "keep-recent", action: "KEEP", mostRecentVersions: { keepCount: 5 } },
                 { id: "delete-untagged", action: "DELETE", condition: { tagState: "UNTAGGED", olderThan: `${7 * 86400}s` } },
             ]);
@@ -57,6 +57,13 @@ describe("stack (dev, under mocks)", function () {
             for (const p of policies.filter((x) => x.action === "DELETE")) {
                 assert.strictEqual((p.condition as { tagState: string }).tagState, "UNTAGGED");
             }
+        });
+        it("keeps cosign's signature and attestation tags (sha256-<digest>.sig|.att) whatever their age", () => {
+            const prefixes = (repo().cleanupPolicies as Array<{ condition?: { tagPrefixes?: string[] } }>)[0].condition!.tagPrefixes!;
+            const digest = "a".repeat(64);
+            for (const tag of [`sha256-${digest}.sig`, `sha256-${digest}.att`]) assert.ok(prefixes.some((p) => tag.startsWith(p)), `${tag} is not kept`);
+            const policies = cleanupPolicies({ publishedTagPrefixes: prefixes, keepRecentVersions: 1, untaggedRetentionDays: 1 });
+            assert.ok(policies.filter((p) => p.action === "DELETE").every((p) => (p.condition as { tagState: string }).tagState === "UNTAGGED"), "a DELETE policy could match a tagged signature");
         });
         it("the build-cache tag prefix is not a published prefix, so superseded caches are cleaned up", () => {
             const prefixes = (repo().cleanupPolicies as Array<{ condition?: { tagPrefixes?: string[] } }>)[0].condition!.tagPrefixes!;
