@@ -193,11 +193,11 @@ async function rebuildOne(o: RebuildOptions, flavor: Flavor, minor: string): Pro
         const spec = specs[variant];
         const index = await createIndex(spec.repo, spec.tag, o.platforms.map((p) => digests[p][variant]!));
         runHook("REBUILD_HOOK_AFTER_IMMUTABLE", `${spec.repo}:${spec.tag}`);
+        // Signed and attested before any moving tag names it (issue 13).
+        await signImage(o, { spec, flavor, minor, variant, index, manifests: o.platforms.map((p) => ({ platform: p, digest: digests[p][variant]! })), lockFile: lock }, log);
         for (const tag of movingTags(minor, spec.version, variant)) await moveTag(spec.repo, tag, index);
         log(`${id} ${variant}: published ${spec.repo}:${spec.tag} = ${index}; moved ${movingTags(minor, spec.version, variant).join(", ")}`);
         images.push({ variant, tag: spec.tag, digest: index, ref: `${spec.repo}@${index}` });
-        // Signed and attested before any moving tag names it (issue 13).
-        await signImage(o, { spec, flavor, minor, variant, index, manifests: o.platforms.map((p) => ({ platform: p, digest: digests[p][variant]! })), lockFile: lock }, log);
     }
     return { flavor, minor, status: "published", detail: `buildId ${first.buildId}`, images };
 }
