@@ -199,7 +199,13 @@ export function imageBuildSpec(r: ImageBuildRequest): ImageSpec {
     };
     // One id for every variant of a (flavour, minor): the read set of all targets.
     const reads = readSet(r.sources.dockerfileText, VARIANTS, inputs, ["lock"]);
-    const readFiles = filesOfSources(reads.copySources, Object.keys(r.sources.files));
+    let readFiles: string[];
+    try {
+        readFiles = filesOfSources(reads.copySources, Object.keys(r.sources.files));
+    } catch (e) {
+        // The contextDir contract: every file the Dockerfile COPYs (components/packageContext.ts).
+        throw new Error(`build context ${r.sources.contextDir}: ${(e as Error).message}; accepted: the package's own image/ folder (packagedImageContext()) or a folder holding every file the Dockerfile copies`);
+    }
     const revision = buildReadHash(r.sources, readFiles, r.lockBytes, reads.runArgs, inputs, r.platforms);
     const buildId = revision.slice(0, 12);
     const imageName = r.imageName ?? IMAGE_NAMES[r.flavor];

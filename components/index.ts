@@ -12,3 +12,4 @@ export * from "./rebuildDefaults";
 export * from "./rebuildRunner";
 export * from "./githubIdentity";
 export * from "./signingKey";
+export * from "./packageContext";

@@ -1,19 +1,16 @@
 // Reuse: another stack installs this package from its `npm pack` tarball (compiled JS +
-// .d.ts) and instantiates the components. The install is offline: the consumer's
-// @pulumi/* dependencies are linked to ours, so the tarball is the only new package.
+// .d.ts and the image/ build context; test/lib/consumer.ts) and instantiates the components.
+// The real build from the package's files runs in test/image/reuse.test.ts.
 import * as assert from "assert";
 import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ProgramRun, runProgram } from "../../scripts/lib/mockRuntime";
+import { imageBuildSpec, readBuildSources, stageLock } from "../../components/buildSpec";
+import { installConsumer } from "../lib/consumer";
 
 const ROOT = path.join(__dirname, "..", "..");
-const PULUMI_PACKAGES = ["pulumi", "gcp", "docker", "docker-build", "kubernetes"];
-
-function exec(cmd: string, args: string[], cwd: string): string {
-    return childProcess.execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-}
 
 describe("reuse: a consumer stack installs the npm pack tarball", function () {
     this.timeout(90000);
@@ -22,14 +19,7 @@ describe("reuse: a consumer stack installs the npm pack tarball", function () {
     let typecheck: Promise<{ code: number | null; output: string }>;
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "consumer-"));
-        fs.cpSync(path.join(ROOT, "test", "fixtures", "consumer"), dir, { recursive: true });
-        const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as Record<string, unknown>;
-        manifest.dependencies = Object.fromEntries(PULUMI_PACKAGES.map((p) => [`@pulumi/${p}`, `file:${path.join(ROOT, "node_modules", "@pulumi", p)}`]));
-        fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify(manifest, null, 2));
-
-        const tarball = exec("npm", ["pack", "--silent", "--pack-destination", dir], ROOT).trim().split("\n").pop()!;
-        exec("npm", ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock", path.join(dir, tarball)], dir);
+        dir = installConsumer().dir;
 
         // Type-check the consumer against the published .d.ts while the program runs.
         typecheck = new Promise((resolve) => {
@@ -40,20 +30,39 @@ describe("reuse: a consumer stack installs the npm pack tarball", function () {
             tsc.on("close", (code) => resolve({ code, output }));
         });
 
-        const image = path.join(dir, "image");
-        fs.mkdirSync(path.join(image, "locks"), { recursive: true });
-        // A stand-in context with the Dockerfile interface's targets (issue 14 builds the real one from the package).
-        fs.writeFileSync(path.join(image, "Dockerfile"), "FROM scratch AS runtime\nFROM scratch AS debug\nFROM scratch AS builder\n");
-        fs.writeFileSync(path.join(image, "locks", "upstream-3.13.json"), `${JSON.stringify({
-            python: { minor: "3.13", version: "3.13.5" },
-            cpython: { version: "3.13.5", sha256: "93e583f243454e6e9e4588ca2c2662206ad961659863277afcdb96801647d640" },
-        })}\n`);
-        run = await runProgram({
-            projectDir: dir,
-            stack: "test",
-            program: path.join(dir, "index.ts"),
-            overrides: { "consumer:contextDir": image, "consumer:lockFile": path.join(image, "locks", "upstream-3.13.json") },
+        // No contextDir or lockFile: the consumer builds from the package's own image/ (README "Reuse").
+        run = await runProgram({ projectDir: dir, stack: "test", program: path.join(dir, "index.ts") });
+    });
+
+    it("builds from the image/ build context the package ships, with this repository's buildId", () => {
+        const pkg = path.join(dir, "node_modules", "distroless-python-gcp");
+        assert.strictEqual(run.outputs.usedContext, path.join(fs.realpathSync(pkg), "image"));
+        for (const f of ["Dockerfile", "assemble/assemble.sh", "packages/trim.txt", "locks/debian-3.13.json", "python-versions.json"]) {
+            assert.ok(fs.existsSync(path.join(pkg, "image", f)), `image/${f} is in the package`);
+        }
+        assert.ok(!fs.existsSync(path.join(pkg, "image", "checks")), "the image tests stay out of the package");
+        // Same files the Dockerfile reads, same lock: the same content-addressed id as a build from this checkout.
+        const lockBytes = fs.readFileSync(path.join(ROOT, "image", "locks", "debian-3.13.json"));
+        const own = imageBuildSpec({
+            sources: readBuildSources(path.join(ROOT, "image")), lockBytes, lockContextDir: stageLock(lockBytes, path.join(dir, ".cache")),
+            flavor: "debian", minor: "3.13", variant: "debug", platforms: ["linux/amd64"],
         });
+        assert.strictEqual(run.outputs.buildId, own.buildId);
+    });
+
+    it("a contextDir without a file the Dockerfile copies fails naming the context and the file", () => {
+        const partial = fs.mkdtempSync(path.join(os.tmpdir(), "partial-context-"));
+        fs.cpSync(path.join(ROOT, "image"), partial, { recursive: true });
+        fs.rmSync(path.join(partial, "packages", "trim.txt"));
+        const lockBytes = fs.readFileSync(path.join(partial, "locks", "debian-3.13.json"));
+        assert.throws(
+            () => imageBuildSpec({
+                sources: readBuildSources(partial), lockBytes, lockContextDir: stageLock(lockBytes, path.join(partial, ".cache")),
+                flavor: "debian", minor: "3.13", variant: "runtime", platforms: ["linux/amd64"],
+            }),
+            new RegExp(`build context ${partial.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: COPY source "packages/trim.txt" is not in the build context; accepted: the package's own image/ folder`),
+        );
+        fs.rmSync(partial, { recursive: true, force: true });
     });
 
     it("the tarball holds compiled JS and declarations, not TypeScript sources", () => {
@@ -80,8 +89,8 @@ describe("reuse: a consumer stack installs the npm pack tarball", function () {
     });
 
     it("exports a digest-pinned reference from the consumer's repository", () => {
-        assert.match(run.outputs.ref as string, /^us-central1-docker\.pkg\.dev\/team-project\/team-python\/python@sha256:[0-9a-f]{64}$/);
-        assert.match(run.outputs.tag as string, /^3\.13\.5-[0-9a-f]{12}-debug$/);
+        assert.match(run.outputs.ref as string, /^us-central1-docker\.pkg\.dev\/team-project\/team-python\/python-debian@sha256:[0-9a-f]{64}$/);
+        assert.match(run.outputs.tag as string, /^3\.13\.[0-9]+-[0-9a-f]{12}-debug$/);
         assert.strictEqual(run.outputs.tagShape, "3.13.5-0123456789ab-debug");
     });
 });
