@@ -5,6 +5,7 @@
 // test/unit/workflows.test.ts applies them to the real files; actionlint (.ci/run) checks
 // the rest of the syntax and semantics.
 import * as YAML from "yaml";
+import { DIGEST_REF_PATTERN } from "../../components/constants";
 
 export interface Finding {
     file: string;
@@ -65,7 +66,7 @@ export function pinFindings(refs: UsesRef[]): Finding[] {
     for (const r of refs) {
         if (r.uses.startsWith("./")) continue;
         if (r.uses.startsWith("docker://")) {
-            if (!/@sha256:[0-9a-f]{64}$/.test(r.uses)) findings.push({ file: r.file, where: r.where, problem: `${r.uses}: a docker action must be pinned by @sha256 digest` });
+            if (!DIGEST_REF_PATTERN.test(r.uses)) findings.push({ file: r.file, where: r.where, problem: `${r.uses}: a docker action must be pinned by @sha256 digest` });
             continue;
         }
         if (!PINNED.test(r.uses)) {
