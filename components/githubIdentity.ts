@@ -49,9 +49,16 @@ export const DEPLOYER_EXTRA_ROLES = [
 
 /**
  * Project roles of the previewer: read every resource the program manages (refresh reads
- * them all, IAM policies included) and pull from the registry (the release-lock check).
+ * them all, IAM policies and the app's Kubernetes objects included) and pull from the
+ * registry (the release-lock check).
  */
-export const PREVIEWER_ROLES = ["roles/viewer", "roles/iam.securityReviewer", "roles/artifactregistry.reader"] as const;
+export const PREVIEWER_ROLES = [
+    "roles/viewer",
+    "roles/iam.securityReviewer",
+    "roles/artifactregistry.reader",
+    // The sample app's Kubernetes objects on the stack's GKE cluster, read-only.
+    "roles/container.viewer",
+] as const;
 
 export interface GitHubWorkloadIdentityArgs {
     /** GCP project of the pool and the accounts. Required. */
