@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     const registry = `127.0.0.1:${values.port}`;
     fs.writeFileSync(path.join(work, "registry.yml"), `version: 0.1\nlog: {level: error}\nstorage:\n  filesystem: {rootdirectory: ${work}/data}\nhttp:\n  addr: ${registry}\n`);
     const reg: ChildProcess = spawn("docker-registry", ["serve", path.join(work, "registry.yml")], { stdio: "ignore" });
-    const debian = await serveDebianMirror(path.join(work, "debian-mirror"));
+    const debian = await serveDebianMirror(path.join(work, "debian-mirror"), Number(process.env.DEBIAN_MIRROR_PORT ?? 8766));
     const entries = await debianMirrorEntries();
     const present = await fillMirror(DEFAULT_MIRROR_ROOT, entries, (m) => process.stderr.write(`${m}\n`));
     const py = entries.filter((e) => present.includes(e.version) && e.version.startsWith("3.13.")).sort((a, b) => b.version.localeCompare(a.version, undefined, { numeric: true }))[0];

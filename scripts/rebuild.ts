@@ -102,6 +102,9 @@ function specFor(o: RebuildOptions, flavor: Flavor, minor: string, variant: Vari
         pythonOverride: upstream ? o.pythonOverride : undefined,
         extraCa: upstream && !(o.pythonMirror ?? "https:").startsWith("http:") && fs.existsSync(HOST_CA),
         repository: o.registry,
+        // Cloud Build starts on a fresh VM: the registry cache is its only cache. Locally the
+        // engine's own cache is warm, and exporting would only cost time.
+        cacheTagPrefix: o.local ? false : undefined,
         builder: o.builder,
     });
 }

@@ -1,0 +1,216 @@
+// The rebuild pipeline against a real registry: a private Debian `docker-registry` on loopback
+// (its own port and storage, so stopping it hurts no other test), the Debian archive frozen
+// for the test's duration (scripts/debian-mirror.ts), CPython from the loopback python.org
+// mirror. Every assertion compares the registry's whole tag -> digest map before and after.
+import * as assert from "assert";
+import { spawn, type ChildProcess } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { serveDebianMirror, type RunningDebianMirror } from "../../scripts/debian-mirror";
+import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, type MirrorEntry, type RunningMirror, serveMirror } from "../../scripts/python-mirror";
+
+const ROOT = path.resolve(__dirname, "../..");
+const PORT = Number(process.env.REBUILD_TEST_REGISTRY_PORT ?? 5001);
+const REGISTRY = `127.0.0.1:${PORT}`;
+const REPO = `${REGISTRY}/rb`;
+
+type TagMap = Record<string, string>;
+
+/** Every `repo:tag -> digest` the registry holds. */
+async function tagMap(): Promise<TagMap> {
+    const out: TagMap = {};
+    const catalog = (await (await fetch(`http://${REGISTRY}/v2/_catalog?n=1000`)).json()) as { repositories: string[] };
+    for (const repo of catalog.repositories) {
+        const tags = ((await (await fetch(`http://${REGISTRY}/v2/${repo}/tags/list`)).json()) as { tags: string[] | null }).tags ?? [];
+        for (const tag of tags) {
+            const res = await fetch(`http://${REGISTRY}/v2/${repo}/manifests/${tag}`, {
+                method: "HEAD",
+                headers: { Accept: "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json" },
+            });
+            out[`${repo}:${tag}`] = res.headers.get("docker-content-digest") ?? "?";
+        }
+    }
+    return out;
+}
+
+function changed(before: TagMap, after: TagMap): string[] {
+    return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k]).sort();
+}
+
+class Registry {
+    private proc?: ChildProcess;
+    constructor(private readonly dir: string) {}
+    async start(): Promise<void> {
+        const config = path.join(this.dir, "config.yml");
+        fs.writeFileSync(config, `version: 0.1\nlog: {level: error}\nstorage:\n  filesystem: {rootdirectory: ${path.join(this.dir, "data")}}\n  delete: {enabled: true}\nhttp:\n  addr: ${REGISTRY}\n`);
+        this.proc = spawn("docker-registry", ["serve", config], { stdio: "ignore" });
+        for (let i = 0; i < 60; i++) {
+            if (await fetch(`http://${REGISTRY}/v2/`).then((r) => r.ok, () => false)) return;
+            await new Promise((r) => setTimeout(r, 250));
+        }
+        throw new Error(`registry on ${REGISTRY} did not start`);
+    }
+    stop(): Promise<void> {
+        const p = this.proc;
+        this.proc = undefined;
+        if (!p || p.exitCode !== null) return Promise.resolve();
+        return new Promise((r) => { p.once("exit", () => r()); p.kill("SIGTERM"); });
+    }
+    pid(): number | undefined { return this.proc?.pid; }
+}
+
+interface RunResult { code: number | null; stdout: string; stderr: string }
+
+function rebuild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+    return new Promise((resolve) => {
+        const child = spawn("npm", ["run", "--silent", "rebuild:local", "--", ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => { stdout += d; });
+        child.stderr.on("data", (d) => { stderr += d; process.stderr.write(String(d).split("\n").filter((l) => l.startsWith("[rebuild]")).map((l) => `      ${l}\n`).join("")); });
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
+
+const lastLine = (s: string) => s.trim().split("\n").pop();
+
+describe("rebuild:local: the one producer of published images", function () {
+    this.timeout(60 * 60 * 1000);
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "rebuild-test-"));
+    const registry = new Registry(work);
+    const locks = path.join(work, "locks");
+    const release = path.join(work, "release");
+    const lease = path.join(work, "rebuild.lease");
+    let debian: RunningDebianMirror;
+    let python: RunningMirror;
+    let py: MirrorEntry;
+    let common: string[];
+
+    before(async function () {
+        await registry.start();
+        // The archive as of now, for the whole test.
+        // A fixed port, as for the python.org mirror: the mirror URL is a build arg (cache reuse).
+        debian = await serveDebianMirror(path.join(work, "debian-mirror"), Number(process.env.DEBIAN_MIRROR_PORT ?? 8766));
+        const entries = await debianMirrorEntries();
+        const present = await fillMirror(DEFAULT_MIRROR_ROOT, entries, (m) => process.stderr.write(`${m}\n`));
+        const served = entries.filter((e) => present.includes(e.version) && e.version.startsWith("3.13."));
+        py = served.find((e) => e.version === "3.13.15") ?? served[0];
+        assert.ok(py, "the python.org mirror serves no 3.13 release");
+        // The port the other upstream tests use: the mirror URL is a build arg (cache reuse).
+        python = await serveMirror(DEFAULT_MIRROR_ROOT, Number(process.env.PYTHON_MIRROR_PORT ?? 8765));
+        fs.cpSync(path.join(ROOT, "image", "locks"), locks, { recursive: true });
+        fs.copyFileSync(path.join(ROOT, "image", "python-versions.json"), path.join(work, "python-versions.json"));
+        common = [
+            "--registry", REPO, "--minors", "3.13", "--flavors", "debian,upstream", "--platforms", "linux/amd64",
+            "--locks-dir", locks, "--python-versions", path.join(work, "python-versions.json"), "--release-dir", release, "--lease-file", lease,
+            "--debian-mirror", `${debian.url}/debian`, "--debian-security-mirror", `${debian.url}/debian-security`,
+            "--python-mirror", python.url, "--python-version", py.version, "--python-sha256", py.sha256, "--fast",
+        ];
+    });
+    after(async () => {
+        await registry.stop();
+        await debian?.close();
+        await python?.close();
+    });
+
+    let first: TagMap;
+    it("the first run publishes every image: immutable tags and the moving tags, and a release lock naming their digests", async () => {
+        const before = await tagMap();
+        const r = await rebuild(common);
+        assert.strictEqual(r.code, 0, r.stderr.slice(-3000));
+        assert.strictEqual(lastLine(r.stdout), "published 6");
+        first = await tagMap();
+        const moved = changed(before, first);
+        for (const name of ["python", "python-debian"]) {
+            for (const tag of ["3.13", "3.13-debug", "3.13-builder"]) assert.ok(moved.includes(`rb/${name}:${tag}`), `${name}:${tag} not published; changed: ${moved.join(", ")}`);
+        }
+        assert.ok(moved.includes(`rb/python:${py.version}`) && moved.includes(`rb/python:${py.version}-debug`));
+        // Moving tags name the very digest of the immutable tag.
+        const immutable = moved.filter((k) => /^rb\/python:3\.13\.[0-9]+-[0-9a-f]{12}-fast$/.test(k));
+        assert.strictEqual(immutable.length, 1, moved.join(", "));
+        assert.strictEqual(first["rb/python:3.13"], first[immutable[0]]);
+        const lock = JSON.parse(fs.readFileSync(path.join(release, "release-lock.json"), "utf8")) as { images: Record<string, Record<string, Record<string, { digest: string; ref: string }>>> };
+        assert.strictEqual(lock.images.upstream["3.13"].runtime.digest, first["rb/python:3.13"]);
+        assert.strictEqual(lock.images.debian["3.13"].debug.ref, `${REPO}/python-debian@${first["rb/python-debian:3.13-debug"]}`);
+        assert.ok(fs.existsSync(path.join(release, "locks", "debian-3.13.json")) && fs.existsSync(path.join(release, "python-versions.json")));
+    });
+
+    it("a second run with no change publishes nothing and changes nothing", async () => {
+        const start = Date.now();
+        const r = await rebuild(common);
+        assert.strictEqual(r.code, 0, r.stderr.slice(-3000));
+        assert.strictEqual(lastLine(r.stdout), "published 0");
+        assert.match(r.stdout, /skipped +debian 3\.13/);
+        assert.match(r.stdout, /skipped +upstream 3\.13/);
+        assert.deepStrictEqual(changed(first, await tagMap()), []);
+        process.stderr.write(`      no-op run: ${((Date.now() - start) / 1000).toFixed(1)} s\n`);
+    });
+
+    let second: TagMap = {};
+    it("a run after one (flavour, minor)'s input changes publishes only that flavour and minor's images", async () => {
+        // The Debian lock changes (the Debian version string it records for Python; every package
+        // stays): a new buildId for debian 3.13, and only for it. Edited as text: the build's lock
+        // reader accepts only the lines the resolve step writes.
+        const file = path.join(locks, "debian-3.13.json");
+        const text = fs.readFileSync(file, "utf8");
+        const edited = text.replace(/("debianVersion":"[^"]+)"/, '$1+rebuildtest"');
+        assert.notStrictEqual(edited, text, "no debianVersion in the Debian lock");
+        fs.writeFileSync(file, edited);
+        const r = await rebuild([...common, "--no-refresh"]);
+        assert.strictEqual(r.code, 0, r.stderr.slice(-3000));
+        assert.strictEqual(lastLine(r.stdout), "published 3");
+        second = await tagMap();
+        const moved = changed(first, second);
+        assert.ok(moved.length > 0 && moved.every((k) => k.startsWith("rb/python-debian:")), moved.join(", "));
+        for (const tag of ["3.13", "3.13-debug", "3.13-builder"]) assert.ok(moved.includes(`rb/python-debian:${tag}`));
+    });
+
+    it("a candidate with a real defect (a library the interpreter needs left out of the lock) fails and changes nothing", async () => {
+        const file = path.join(locks, "debian-3.13.json");
+        const saved = fs.readFileSync(file);
+        const lock = JSON.parse(saved.toString("utf8")) as { architectures: Record<string, { package: string }[]> };
+        assert.ok(Object.values(lock.architectures).every((pkgs) => pkgs.some((p) => p.package === "libffi8")), "libffi8 is in the lock");
+        // Line by line, as the resolve step writes it: only the package's own lines go.
+        fs.writeFileSync(file, saved.toString("utf8").split("\n").filter((l) => !l.includes('"package":"libffi8"')).join("\n"));
+        try {
+            const r = await rebuild([...common, "--no-refresh", "--flavors", "debian"]);
+            assert.strictEqual(r.code, 1, r.stdout);
+            assert.strictEqual(lastLine(r.stdout), "published 0");
+            assert.match(r.stdout, /failed +debian 3\.13/);
+            // For the right reason: the build's ELF check names the missing library.
+            assert.match(r.stderr, /libffi\.so\.8/);
+            assert.deepStrictEqual(changed(second, await tagMap()), []);
+        } finally {
+            fs.writeFileSync(file, saved);
+        }
+    });
+
+    it("fault: the registry stops after the immutable push, before the tags move: the run fails, no moving tag names an untested digest, and the next run converges", async () => {
+        const r = await rebuild([...common, "--flavors", "debian"], { REBUILD_HOOK_AFTER_IMMUTABLE: `kill ${registry.pid()}; true` });
+        assert.notStrictEqual(r.code, 0, r.stdout);
+        assert.strictEqual(lastLine(r.stdout), "published 0");
+        await registry.start();
+        const during = await tagMap();
+        // Whatever moved, the moving tags still name digests some immutable tag (a tested build) names.
+        const immutableDigests = new Set(Object.entries(during).filter(([k]) => /:3\.13\.[0-9]+-[0-9a-f]{12}/.test(k)).map(([, d]) => d));
+        for (const [k, d] of Object.entries(during)) if (/:3\.13(-debug|-builder)?$/.test(k)) assert.ok(immutableDigests.has(d), `${k} names ${d}, which no immutable tag names`);
+        const again = await rebuild([...common, "--flavors", "debian"]);
+        assert.strictEqual(again.code, 0, again.stderr.slice(-3000));
+        const converged = await tagMap();
+        const lockNow = JSON.parse(fs.readFileSync(path.join(release, "release-lock.json"), "utf8")) as { images: { debian: Record<string, Record<string, { digest: string }>> } };
+        assert.strictEqual(converged["rb/python-debian:3.13"], lockNow.images.debian["3.13"].runtime.digest);
+        const rerun = await rebuild([...common, "--flavors", "debian"]);
+        assert.strictEqual(lastLine(rerun.stdout), "published 0");
+    });
+
+    it("two runs started together: one stops with a clear message naming the lease, and the tag map stays consistent", async () => {
+        const before = await tagMap();
+        const [a, b] = await Promise.all([rebuild(common), rebuild(common)]);
+        const stopped = [a, b].filter((x) => x.code === 3);
+        assert.strictEqual(stopped.length, 1, `exit codes ${a.code}, ${b.code}`);
+        assert.match(stopped[0].stderr, /another rebuild holds the lease .*rebuild\.lease \(pid [0-9]+ on .*\); this run changes nothing/);
+        assert.strictEqual(lastLine(stopped[0].stdout), "published 0");
+        assert.deepStrictEqual(changed(before, await tagMap()), []);
+    });
+});
