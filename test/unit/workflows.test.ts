@@ -95,7 +95,10 @@ describe("GitHub workflows (.github/)", () => {
         assert.deepStrictEqual(pr.jobs.test.permissions, { contents: "read" });
         const upload = pr.jobs.render.steps!.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
         assert.strictEqual(upload?.with?.path, "out/");
-        assert.match(String(pr.jobs.render.steps!.find((s) => s.run?.includes("npm run --silent render"))?.run), /for stack in dev prod local/);
+        const render = String(pr.jobs.render.steps!.find((s) => s.run?.includes("npm run --silent render"))?.run);
+        assert.match(render, /for stack in dev prod; do/);
+        assert.match(render, /--stack local --out out\/local --set distroless-python:releaseLockFile=test\/fixtures\/release-lock\/local\.json/);
+        assert.ok(fs.existsSync(path.join(ROOT, "test", "fixtures", "release-lock", "local.json")));
     });
 
     it("deploys dev, then prod from the same commit behind the prod environment, one update per stack at a time", () => {
