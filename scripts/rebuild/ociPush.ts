@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { REGISTRY_TOKEN_USER } from "../../components/constants";
 
 interface Descriptor { mediaType: string; digest: string; size: number }
 
@@ -25,7 +26,7 @@ async function credentials(host: string): Promise<{ user: string; password: stri
     if (!host.endsWith(".pkg.dev")) return undefined;
     const res = await fetch("http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token", { headers: { "Metadata-Flavor": "Google" } });
     if (!res.ok) throw new Error(`no credentials for ${host}: set REGISTRY_USERNAME/REGISTRY_PASSWORD, or run where the metadata server answers`);
-    return { user: "oauth2accesstoken", password: ((await res.json()) as { access_token: string }).access_token };
+    return { user: REGISTRY_TOKEN_USER, password: ((await res.json()) as { access_token: string }).access_token };
 }
 
 /** A fetch that answers the registry's auth challenge once and keeps the token. */
