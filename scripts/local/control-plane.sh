@@ -24,11 +24,16 @@ api_port=${APISERVER_PORT:-6443}
 cm_port=${CONTROLLER_MANAGER_PORT:-10257}
 sched_port=${SCHEDULER_PORT:-10259}
 kwok_port=${KWOK_PORT:-10247}
-ready_timeout=${CONTROL_PLANE_READY_TIMEOUT:-60}
+ready_timeout=${CONTROL_PLANE_READY_TIMEOUT:-180}
 node_name=kwok-node-0
 
 log() { printf '[control-plane] %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# A failed start stops what it started (keeping DIR and its logs for reading).
+die() {
+  log "error: $*"
+  if [ "${starting:-0}" = 1 ]; then starting=0; kill_all "$dir"; log "logs kept in $dir/logs"; fi
+  exit 1
+}
 
 # Binaries from the tools cache (builds them when missing; a warm cache answers in a second).
 need() { command -v "$1" >/dev/null || die "$1 is needed (apt-get install $1)"; }
@@ -88,6 +93,9 @@ make_pki() {
     -subj "/CN=distroless-python-local-ca" 2>/dev/null
   cert apiserver "/CN=kube-apiserver" \
     "IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+  # controller-manager and scheduler serve /healthz with a cert of this CA (otherwise they
+  # make a self-signed one and the readiness probe cannot verify it).
+  cert serving "/CN=127.0.0.1" "IP:127.0.0.1,DNS:localhost"
   cert admin "/O=system:masters/CN=admin" ""
   cert controller-manager "/CN=system:kube-controller-manager" ""
   cert scheduler "/CN=system:kube-scheduler" ""
@@ -141,6 +149,7 @@ start() {
   log "certificates in $dir/pki"
   make_pki
   echo "$dir" >"$pointer"
+  starting=1
   log "starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler on 127.0.0.1"
   spawn etcd etcd --name local --data-dir "$dir/etcd" \
     --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
@@ -167,6 +176,7 @@ start() {
     --authorization-kubeconfig "$dir/controller-manager.kubeconfig" \
     --authentication-skip-lookup=true --client-ca-file "$pki/ca.crt" \
     --bind-address 127.0.0.1 --secure-port "$cm_port" --leader-elect=false \
+    --tls-cert-file "$pki/serving.crt" --tls-private-key-file "$pki/serving.key" \
     --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
     --use-service-account-credentials=true --cluster-signing-cert-file "$pki/ca.crt" \
     --cluster-signing-key-file "$pki/ca.key" --profiling=false
@@ -175,7 +185,8 @@ start() {
     --authentication-kubeconfig "$dir/scheduler.kubeconfig" \
     --authorization-kubeconfig "$dir/scheduler.kubeconfig" \
     --authentication-skip-lookup=true --client-ca-file "$pki/ca.crt" \
-    --bind-address 127.0.0.1 --secure-port "$sched_port" --leader-elect=false --profiling=false
+    --bind-address 127.0.0.1 --secure-port "$sched_port" --leader-elect=false --profiling=false \
+    --tls-cert-file "$pki/serving.crt" --tls-private-key-file "$pki/serving.key"
   # kwok manages only nodes annotated kwok.x-k8s.io/node=fake (the one created below), with
   # the default node and pod stages the tools installer keeps beside its binary.
   local stages
@@ -197,21 +208,19 @@ EOF
   # of a fresh namespace wait for it).
   local start_wait
   start_wait=$(date +%s)
-  until api "https://127.0.0.1:$api_port/api/v1/nodes/$node_name" 2>/dev/null | grep -q '"type": *"Ready", *"status": *"True"' \
+  until api "https://127.0.0.1:$api_port/api/v1/nodes/$node_name" 2>/dev/null | tr -d ' \n' | grep -q '"type":"Ready","status":"True"' \
      && api -o /dev/null "https://127.0.0.1:$api_port/api/v1/namespaces/default/serviceaccounts/default" 2>/dev/null; do
     if [ $(( $(date +%s) - start_wait )) -ge "$ready_timeout" ]; then die "node $node_name not Ready after ${ready_timeout}s; see $dir/logs/kwok.log"; fi
     sleep 0.2
   done
+  starting=0
   log "ready in $(( $(date +%s) - started ))s: API https://127.0.0.1:$api_port, node $node_name (kwok), data $dir"
   echo "$dir/admin.kubeconfig"
 }
 
-stop() {
-  dir=${1:-}
-  if [ -z "$dir" ] && [ -f "$pointer" ]; then dir=$(cat "$pointer"); fi
-  if [ -z "$dir" ] || [ ! -d "$dir/pids" ]; then log "no control plane to stop"; return 0; fi
-  local pid name
-  # Reverse start order: clients first, etcd last.
+# Stops DIR's processes by PID, in reverse start order: clients first, etcd last.
+kill_all() {
+  local dir=$1 pid name
   for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
     [ -f "$dir/pids/$name.pid" ] || continue
     pid=$(cat "$dir/pids/$name.pid")
@@ -222,6 +231,13 @@ stop() {
     fi
     log "stopped $name ($pid)"
   done
+}
+
+stop() {
+  dir=${1:-}
+  if [ -z "$dir" ] && [ -f "$pointer" ]; then dir=$(cat "$pointer"); fi
+  if [ -z "$dir" ] || [ ! -d "$dir/pids" ]; then log "no control plane to stop"; return 0; fi
+  kill_all "$dir"
   rm -rf "$dir"
   if [ -f "$pointer" ] && [ "$(cat "$pointer")" = "$dir" ]; then rm -f "$pointer"; fi
 }
