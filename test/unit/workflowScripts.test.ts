@@ -85,6 +85,45 @@ describe("scheduled workflow scripts (.github/scripts)", function () {
         assert.strictEqual(calls(s).at(-1), "issue comment 7 --body Still drifting: https://github.com/acme/repo/actions/runs/2");
     });
 
+    /** A stand-in gcloud: `storage cp gs://b/<obj> DST` copies from a folder, `artifacts docker images describe REF` knows a list. */
+    function fakeGcloud(s: Sandbox, objects: string, known: string[]): void {
+        fs.writeFileSync(path.join(s.bin, "gcloud"), [
+            "#!/usr/bin/env bash",
+            "set -eu",
+            'if [ "$1 $2" = "storage cp" ]; then src=${3#gs://bucket/}; [ -f "' + objects + '/$src" ] || { echo "ERROR: $3 not found" >&2; exit 1; }; cp "' + objects + '/$src" "$4"; exit 0; fi',
+            'if [ "$1 $2 $3 $4" = "artifacts docker images describe" ]; then grep -qxF "$5" "' + objects + '/../known" || { echo "ERROR: $5 not found" >&2; exit 1; }; exit 0; fi',
+            'echo "unexpected gcloud $*" >&2; exit 3',
+        ].join("\n") + "\n", { mode: 0o755 });
+        fs.writeFileSync(path.join(objects, "..", "known"), known.join("\n") + "\n");
+    }
+
+    it("release-lock-sync.sh: copies the published release into image/ after checking every digest in the registry", () => {
+        const s = sandbox();
+        const objects = path.join(s.dir, "..", "objects");
+        fs.mkdirSync(path.join(objects, "release", "locks"), { recursive: true });
+        const lockFile = path.join(__dirname, "..", "fixtures", "release-lock", "local.json");
+        const lock = JSON.parse(fs.readFileSync(lockFile, "utf8")) as { images: Record<string, Record<string, Record<string, { ref: string }>>>; apps: Record<string, { ref: string }> };
+        const refs = [...Object.values(lock.images.debian["3.13"]).map((i) => i.ref), lock.apps["sample-app"].ref];
+        fs.copyFileSync(lockFile, path.join(objects, "release", "release-lock.json"));
+        fs.writeFileSync(path.join(objects, "release", "python-versions.json"), '{"new": true}\n');
+        fs.writeFileSync(path.join(objects, "release", "locks", "debian-3.13.json"), '{"lock": 1}\n');
+        fs.mkdirSync(path.join(s.dir, "image", "locks"));
+        fakeGcloud(s, objects, refs);
+        const out = run(s, "release-lock-sync.sh", ["gs://bucket/release/"]);
+        for (const ref of refs) assert.ok(out.includes(`checking ${ref} is in the registry`), ref);
+        assert.strictEqual(fs.readFileSync(path.join(s.dir, "image", "release-lock.json"), "utf8"), fs.readFileSync(lockFile, "utf8"));
+        assert.strictEqual(fs.readFileSync(path.join(s.dir, "image", "python-versions.json"), "utf8"), '{"new": true}\n');
+        assert.strictEqual(fs.readFileSync(path.join(s.dir, "image", "locks", "debian-3.13.json"), "utf8"), '{"lock": 1}\n');
+
+        // A digest the registry does not have: nothing is copied, the run fails naming it.
+        const s2 = sandbox();
+        fs.mkdirSync(path.join(s2.dir, "image", "locks"));
+        fakeGcloud(s2, objects, refs.slice(1));
+        assert.throws(() => execFileSync("bash", [path.join(SCRIPTS, "release-lock-sync.sh"), "gs://bucket/release/"], { cwd: s2.dir, env: s2.env, encoding: "utf8", stdio: "pipe" }),
+            (e: { stderr: string }) => e.stderr.includes(`ERROR: ${refs[0]} not found`));
+        assert.ok(!fs.existsSync(path.join(s2.dir, "image", "release-lock.json")));
+    });
+
     it("release-lock-sync.sh refuses a URL without the trailing slash, naming what it accepts", () => {
         const s = sandbox();
         assert.throws(() => execFileSync("bash", [path.join(SCRIPTS, "release-lock-sync.sh"), "gs://bucket/release"], { cwd: s.dir, env: s.env, encoding: "utf8", stdio: "pipe" }),
