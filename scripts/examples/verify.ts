@@ -115,16 +115,19 @@ const pandas: VerifierSpec = {
     },
 };
 
+/** The GCS/gRPC job's inputs: a function of the nonce, so the check recomputes them. */
+function gcsGrpcEnv(nonce: string): Record<string, string> {
+    return {
+        GCS_BUCKET: `bucket-${nonce}`, GCS_OBJECT: `dir/object-${nonce}.bin`,
+        GCS_PAYLOAD: `payload ${nonce} `.repeat(300),
+        GRPC_NUMBERS: "1.5,2.25,40,-3", GRPC_TEXT: `grpc-${nonce}`,
+    };
+}
+
 const gcsGrpc: VerifierSpec = {
-    prepare(ctx) {
-        return {
-            GCS_BUCKET: `bucket-${ctx.nonce}`, GCS_OBJECT: `dir/object-${ctx.nonce}.bin`,
-            GCS_PAYLOAD: `payload ${ctx.nonce} `.repeat(300),
-            GRPC_NUMBERS: "1.5,2.25,40,-3", GRPC_TEXT: `grpc-${ctx.nonce}`,
-        };
-    },
+    prepare: (ctx) => gcsGrpcEnv(ctx.nonce),
     async verify(ctx, { stdout }) {
-        const env = this.prepare({ ...ctx, inputDir: "" });
+        const env = gcsGrpcEnv(ctx.nonce);
         const got = lastJson(stdout) as { gcs: Record<string, unknown>; grpc: Record<string, unknown> };
         const payloadSha = sha256(env.GCS_PAYLOAD);
         expectEq("gcs uploaded_sha256", got.gcs.uploaded_sha256, payloadSha);
