@@ -11,6 +11,7 @@ import * as YAML from "yaml";
 import { ConfigMap, InlineProgramArgs, LocalWorkspace, LocalWorkspaceOptions, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { pulumiHome, cacheRoot, toolDir } from "../tools/cache";
 import { field, loadToolVersions } from "../tools/versions";
+import { manifestDigest, splitRef } from "./registry";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const PROJECT = "distroless-python";
@@ -171,14 +172,11 @@ export function missingFields(declared: unknown, live: unknown, at = ""): string
     return declared === live ? [] : [`${at} (declared ${JSON.stringify(declared)}, live ${JSON.stringify(live)})`];
 }
 
-/** HEAD of a manifest in the loopback registry by digest: 200 when it is still there. */
-export function registryHas(ref: string): Promise<boolean> {
-    const m = /^([^/]+)\/(.+)@(sha256:[0-9a-f]{64})$/.exec(ref);
-    if (!m) throw new Error(`${ref}: not a digest reference`);
-    return fetch(`http://${m[1]}/v2/${m[2]}/manifests/${m[3]}`, {
-        method: "HEAD",
-        headers: { Accept: "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json" },
-    }).then((r) => r.status === 200);
+/** True while the loopback registry still holds a manifest, by digest reference. */
+export async function registryHas(ref: string): Promise<boolean> {
+    const { registry, repository, reference } = splitRef(ref);
+    if (!reference.startsWith("sha256:")) throw new Error(`${ref}: not a digest reference`);
+    return (await manifestDigest(registry, repository, reference)) === reference;
 }
 
 /** Runs a command asynchronously (the suite must not block the event loop the engine talks to). */

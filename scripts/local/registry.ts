@@ -1,4 +1,8 @@
 /** The loopback registry's HTTP API (distribution v2), for digests and tags of pushed images. */
+import { DIGEST_PATTERN } from "../../components/constants";
+
+/** DIGEST_PATTERN without its anchors, to embed in a reference pattern. */
+const DIGEST = DIGEST_PATTERN.source.replace(/^\^|\$$/g, "");
 
 const ACCEPT = [
     "application/vnd.oci.image.index.v1+json",
@@ -13,7 +17,7 @@ export async function manifestDigest(registry: string, repository: string, refer
     if (res.status === 404) return undefined;
     if (!res.ok) throw new Error(`registry ${registry}: HEAD ${repository}:${reference} answered ${res.status}`);
     const digest = res.headers.get("docker-content-digest");
-    if (!digest || !/^sha256:[0-9a-f]{64}$/.test(digest)) throw new Error(`registry ${registry}: ${repository}:${reference} has no Docker-Content-Digest header`);
+    if (!digest || !DIGEST_PATTERN.test(digest)) throw new Error(`registry ${registry}: ${repository}:${reference} has no Docker-Content-Digest header`);
     return digest;
 }
 
@@ -26,7 +30,7 @@ export async function tags(registry: string, repository: string): Promise<string
 
 /** Splits `<registry>/<repository>:<tag>` or `...@sha256:...` (the registry is the first segment). */
 export function splitRef(ref: string): { registry: string; repository: string; reference: string } {
-    const m = /^([^/]+)\/([^@:]+(?:\/[^@:]+)*)(?::([^@/]+)|@(sha256:[0-9a-f]{64}))$/.exec(ref);
+    const m = new RegExp(`^([^/]+)\\/([^@:]+(?:\\/[^@:]+)*)(?::([^@/]+)|@(${DIGEST}))$`).exec(ref);
     if (!m) throw new Error(`image reference ${JSON.stringify(ref)} is not valid; accepted: <registry>/<repository>:<tag> or @sha256:<64 hex>`);
     return { registry: m[1], repository: m[2], reference: m[3] ?? m[4] };
 }
