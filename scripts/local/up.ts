@@ -9,7 +9,7 @@
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ensureReleaseLock, ensureTools, localStackConfig, PROJECT, ROOT, startControlPlane } from "./engine";
+import { ensureReleaseLock, ensureTools, KubeClient, localStackConfig, PROJECT, ROOT, startControlPlane } from "./engine";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import program from "../../index";
 import { estimateColdMinutes } from "../tools/estimate";
@@ -61,10 +61,14 @@ async function main(): Promise<void> {
     const up = await stack.up({ onOutput: (o) => process.stderr.write(o), policyPacks: [path.join(ROOT, "policy", "run-policy-pack")] });
     const outputs = Object.fromEntries(Object.entries(up.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
     process.stdout.write(`${JSON.stringify(outputs, null, 2)}\n`);
+    const pods = (await new KubeClient(plane.kubeconfig).get(`/api/v1/namespaces/${String(outputs.appNamespace)}/pods`)).body.items as { metadata: { name: string }; status: { conditions?: { type: string; status: string }[] } }[];
+    const ready = pods.filter((p) => p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+    log(`pods Ready: ${ready.length}/${pods.length} (${pods.map((p) => p.metadata.name).join(", ")})`);
+    if (pods.length === 0 || ready.length !== pods.length) throw new Error("the app's pods are not all Ready");
     log(`done in ${Math.round((Date.now() - started) / 1000)}s`);
     log(`kubeconfig: ${plane.kubeconfig}`);
     log(`the app: Deployment ${outputs.appNamespace}/${outputs.appNamespace}, Service ${outputs.appService}; its pods are kwok's (admission and scheduling are real, no container runs).`);
-    log(`run the same image hardened: docker run --rm --read-only --tmpfs /tmp --user 65532:65532 --cap-drop ALL --security-opt no-new-privileges --network host ${outputs.appImageRef} (then curl http://127.0.0.1:8000/)`);
+    log("to reach the app itself: kwok runs no container, so nothing answers behind the Service; the same image runs under this Deployment's constraints in npm run test:image (test/app/app-run.test.ts), requests entering its network namespace");
     log("stop everything: npm run local:down");
 }
 
