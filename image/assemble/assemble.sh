@@ -1,10 +1,12 @@
-#!/bin/sh
+#!/bin/bash
 # assemble.sh LOCK ARCH DEBS PAYLOAD OUT
 # Builds OUT/runtime (the whole distroless rootfs) and OUT/debug, OUT/builder (what each of
 # those variants adds on top) from the .debs fetch.sh downloaded and the flavour's payload.
 # Env: PYTHON_MINOR, PYTHON_FLAVOR, SOURCE_DATE_EPOCH, COMPILE_BYTECODE (1), TRIM (1: strip
 # docs and remove what packages/trim.txt lists; 0 only for the benchmark's Google-equivalent).
-set -eu
+# bash with pipefail: a failing producer on the left of a pipe (awk, find, sort) fails the build
+# instead of feeding an empty loop.
+set -euo pipefail
 lock=$1 arch=$2 debs=$3 payload=$4 out=$5
 lib=$(dirname "$0")
 minor=${PYTHON_MINOR:?}
@@ -181,17 +183,24 @@ compile_py() {
 # read-only root imports as fast as possible; the stdlib never changes in a built image.
 if [ "${COMPILE_BYTECODE:-1}" = 1 ]; then
   dirs=""
-  for d in "/usr/lib/python$minor" /usr/lib/python3/dist-packages "/usr/local/lib/python$minor"; do
+  # Debian's Python trees only: the upstream payload under /usr/local arrives compiled (same
+  # flags) by image/cpython/build.sh with the build interpreter, so a cross-built arm64
+  # CPython is never run under qemu for its bytecode.
+  for d in "/usr/lib/python$minor" /usr/lib/python3/dist-packages; do
     [ -d "$r$d" ] && dirs="$dirs $d"
   done
   # PYTHONHASHSEED=0: frozenset constants are marshalled in iteration order.
   # shellcheck disable=SC2086
-  compile_py $dirs
+  if [ -n "$dirs" ]; then compile_py $dirs; fi
 fi
 
 # builder: pip importable by the system interpreter, so `python3 -m pip --python /venv/bin/python
 # install ...` works without putting pip in any venv (Debian ships pip only as a wheel here).
-whl=$(find "$out/builder/usr/share/python-wheels" -name 'pip-*.whl' 2>/dev/null | LC_ALL=C sort | head -n1)
+whl=""
+if [ -d "$out/builder/usr/share/python-wheels" ]; then
+  find "$out/builder/usr/share/python-wheels" -name 'pip-*.whl' >/tmp/pip-wheels
+  whl=$(LC_ALL=C sort /tmp/pip-wheels | sed -n 1p)
+fi
 if [ -n "$whl" ]; then
   site=/usr/lib/python3/dist-packages
   rm -rf "$r/tmp/pip-unpack"; mkdir -p "$r/tmp/pip-unpack"

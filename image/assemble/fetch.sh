@@ -1,9 +1,9 @@
-#!/bin/sh
+#!/bin/bash
 # fetch.sh LOCK ARCH OUTDIR
 # Downloads exactly the lock's packages for ARCH with apt (signed indexes from the configured
 # mirrors), checks each file's sha256 against the lock, and fails when the archive offers a
 # newer version than the lock: an image must never be behind a Debian (security) update.
-set -eu
+set -euo pipefail
 lock=$1 arch=$2 out=$3
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 security=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
@@ -16,22 +16,9 @@ lock_entries "$lock" "$arch" >/tmp/entries.tsv
 
 native=$(dpkg --print-architecture)
 [ "$arch" = "$native" ] || dpkg --add-architecture "$arch"
-# Only our sources: the base image's list may point elsewhere.
-rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*
-cat >/etc/apt/sources.list.d/lock.sources <<SRC
-Types: deb
-URIs: $mirror
-Suites: trixie trixie-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: $security
-Suites: trixie-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-apt-get -qq -o APT::Update::Error-Mode=any update
+# shellcheck source=image/assemble/apt-sources.sh
+. "$lib/apt-sources.sh"
+apt_sources "$mirror" "$security"
 
 mkdir -p "$out"
 cd "$out"
@@ -74,8 +61,9 @@ fi
 # times faster; .pyc files do not depend on the architecture). Never installed in the image.
 if [ "$arch" != "$native" ]; then
   mkdir -p "$out/native"
-  lock_entries "$lock" "$native" | awk -F'\t' '$1 == "runtime" && $2 ~ /^(libc6|zlib1g|libexpat1|libffi8|libpython3\.[0-9]+-(minimal|stdlib)|python3\.[0-9]+-minimal)$/' \
-    >/tmp/native.tsv
+  lock_entries "$lock" "$native" >/tmp/native-all.tsv
+  awk -F'\t' '$1 == "runtime" && $2 ~ /^(libc6|zlib1g|libexpat1|libffi8|libpython3\.[0-9]+-(minimal|stdlib)|python3\.[0-9]+-minimal)$/' \
+    /tmp/native-all.tsv >/tmp/native.tsv
   while IFS="$(printf '\t')" read -r _ pkg version _ sha file; do
     (cd "$out/native" && apt-get -qq -o APT::Sandbox::User=root download "$pkg:$native=$version" >/dev/null)
     deb=$(basename "$file")

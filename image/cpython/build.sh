@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Build the verified /usr/src/python.tar.xz (fetch.sh) against trixie's libraries and lay
 # out two trees with the SAME prefix, /usr/local (the path of the official python:*-slim
 # images, so venvs made there keep working: GoogleContainerTools/distroless#1543):
@@ -6,23 +6,82 @@
 #   /out/runtime/usr/local  the same files minus headers, ensurepip, pip, config dir
 #   /out/meta/packages.txt  Debian packages owning every shared library the ELF files need
 #   /out/meta/cpython.json  name, version, sha256, source URL (for lock, SBOM and labels)
-#   env: PYTHON_VERSION, PYTHON_FAST (1: no PGO/LTO), SOURCE_DATE_EPOCH, TARGETARCH
-set -eux
+#   env: PYTHON_VERSION, PYTHON_FAST (1: no PGO/LTO), SOURCE_DATE_EPOCH, TARGETARCH, BUILDARCH
+# TARGETARCH != BUILDARCH (arm64 on an amd64 builder) cross-compiles: a native build Python of
+# the same version first (configure --with-build-python needs one), then the target with
+# Debian's cross toolchain against the target's multiarch -dev packages; nothing of the
+# target runs during the build (no qemu): bytecode and pip come from the build Python.
+set -euxo pipefail
 
 : "${PYTHON_VERSION:?}"
 minor=$(echo "$PYTHON_VERSION" | cut -d. -f1-2)
 arch=${TARGETARCH:-$(dpkg --print-architecture)}
+build_arch=${BUILDARCH:-$(dpkg --print-architecture)}
+here=$(dirname "$(readlink -f "$0")")
+triplet_of() {
+    case "$1" in
+        amd64) echo x86_64-linux-gnu ;;
+        arm64) echo aarch64-linux-gnu ;;
+        *) echo "build.sh: no GNU triplet known for architecture $1" >&2; return 1 ;;
+    esac
+}
+triplet=$(triplet_of "$arch")
+build_triplet=$(triplet_of "$build_arch")
+cross=0; [ "$arch" = "$build_arch" ] || cross=1
 
 mkdir -p /usr/src/python
 tar -xJf /usr/src/python.tar.xz -C /usr/src/python --strip-components=1
 cd /usr/src/python
 
-# Production options. PGO runs the test-suite profile task; under qemu (arm64 on an amd64
-# builder) that takes hours, so arm64 gets LTO only. PYTHON_FAST=1 (`image:build --fast`)
-# drops both for quick iteration and CI.
+# Production options. PGO runs the test-suite profile task on the target, which a cross build
+# cannot do (and under qemu it took hours), so a cross build gets LTO only. PYTHON_FAST=1
+# (`image:build --fast`) drops both for quick iteration and CI.
 opt=""
 if [ "${PYTHON_FAST:-0}" != "1" ]; then
-    if [ "$arch" = "amd64" ]; then opt="--enable-optimizations --with-lto"; else opt="--with-lto"; fi
+    if [ "$cross" = 0 ]; then opt="--enable-optimizations --with-lto"; else opt="--with-lto"; fi
+fi
+
+# Where `make install` puts the target tree: /usr/local itself for a native build (that
+# interpreter then compiles the bytecode and runs ensurepip); a staging root for a cross build,
+# whose /usr/local holds the build Python instead.
+dest=""
+cross_opts=""
+if [ "$cross" = 1 ]; then
+    dest=/usr/src/target-root
+    # The build Python: same sources, same prefix (so its ensurepip writes the same
+    # #!/usr/local/bin/python3.X launchers), only what running the build needs; -O1, no debug
+    # info: it never ships.
+    # Modules linking libraries only the target has (-dev:arm64 puts their arch-independent
+    # headers in /usr/include, so configure would find them and the link would fail) and the
+    # ones nothing at build time imports are left out of it (n/a).
+    nomods=""
+    for m in _bz2 _lzma _ssl _hashlib _sqlite3 _ctypes _curses _curses_panel _dbm _gdbm _uuid _tkinter readline _zstd \
+        _decimal _elementtree _multibytecodec _codecs_cn _codecs_hk _codecs_iso2022 _codecs_jp _codecs_kr _codecs_tw; do
+        nomods="$nomods py_cv_module_$m=n/a"
+    done
+    mkdir -p /usr/src/build-python
+    # shellcheck disable=SC2086 # one VAR=value argument per module
+    (cd /usr/src/build-python && /usr/src/python/configure --prefix=/usr/local --with-ensurepip=no \
+        --disable-test-modules --without-readline OPT="-DNDEBUG -O1" $nomods >/dev/null)
+    make -C /usr/src/build-python -j"$(nproc)" >/dev/null
+    make -C /usr/src/build-python install PYTHONDONTWRITEBYTECODE=1 >/dev/null
+    rm -rf /usr/src/build-python
+    # The cross tools under the names a native build uses (gcc, ar, readelf, ...), first on
+    # PATH: configure then records "gcc" in sysconfig and the config-3.X Makefile exactly as
+    # the native build does, so `pip install` of a C extension in the arm64 builder image
+    # calls a compiler name that exists there, not aarch64-linux-gnu-gcc.
+    mkdir -p /usr/src/cross-bin
+    for tool in gcc cpp ar ranlib readelf strip nm objcopy objdump ld as; do
+        printf '#!/bin/sh\nexec /usr/bin/%s-%s "$@"\n' "$triplet" "$tool" >"/usr/src/cross-bin/$tool"
+        chmod +x "/usr/src/cross-bin/$tool"
+    done
+    export PATH=/usr/src/cross-bin:$PATH
+    # Checks configure cannot run on the build machine (see the file).
+    export CONFIG_SITE=$here/cross.config.site
+    # The target's .pc files (multiarch), with the native pkg-config.
+    export PKG_CONFIG_LIBDIR=/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig
+    cross_opts="--build=$build_triplet --host=$triplet --with-build-python=/usr/local/bin/python$minor"
+    export CC=gcc AR=ar READELF=readelf
 fi
 
 # No --enable-shared: a statically linked interpreter (as Debian's /usr/bin/python3.X)
@@ -35,6 +94,7 @@ fi
 # --disable-test-modules: the test suite is not installed (PGO still trains on the source tree).
 # shellcheck disable=SC2086
 ./configure \
+    $cross_opts \
     --prefix=/usr/local \
     --with-system-expat \
     --with-system-libmpdec \
@@ -49,23 +109,36 @@ fi
 make -j"$(nproc)" LDFLAGS="-Wl,--strip-all"
 # No bytecode from `make install` (it would write three optimisation levels with
 # timestamps); compileall below writes one deterministic level.
-make install LDFLAGS="-Wl,--strip-all" COMPILEALL_OPTS="-j0" PYTHONDONTWRITEBYTECODE=1 >/dev/null
+make install DESTDIR="$dest" LDFLAGS="-Wl,--strip-all" COMPILEALL_OPTS="-j0" PYTHONDONTWRITEBYTECODE=1 >/dev/null
+if [ "$cross" = 1 ]; then
+    export PATH=${PATH#/usr/src/cross-bin:}
+    unset CONFIG_SITE PKG_CONFIG_LIBDIR CC AR READELF
+    # Nothing of the target may name the cross compiler (see cross-bin above).
+    if grep -rlI -e "$triplet-gcc" -e "$triplet-ar" "$dest/usr/local/lib/python$minor"/_sysconfigdata_* "$dest/usr/local/lib/python$minor"/config-* >/tmp/cross-names; then
+        echo "build.sh: the target's sysconfig names the cross toolchain:" >&2; cat /tmp/cross-names >&2; exit 1
+    fi
+fi
 
+# The interpreter that runs below (compileall, ensurepip): the target itself when native,
+# the build Python (same version, same prefix) when cross.
 py=/usr/local/bin/python$minor
-lib=/usr/local/lib/python$minor
+tree=$dest/usr/local
+lib=$tree/lib/python$minor
 
 # Not in any image: tests, Tk and IDLE, static libs, man pages, 2to3/idle launchers.
 rm -rf "$lib/test" "$lib"/*/test "$lib"/*/tests "$lib/idlelib" "$lib/tkinter" "$lib/turtledemo" \
-    "$lib/turtle.py" /usr/local/share/man /usr/local/bin/idle3* /usr/local/bin/2to3*
-find /usr/local -name '*.a' -delete
-find /usr/local -depth -name __pycache__ -type d -exec rm -rf {} +
+    "$lib/turtle.py" "$tree/share/man" "$tree"/bin/idle3* "$tree"/bin/2to3*
+find "$tree" -name '*.a' -delete
+find "$tree" -depth -name __pycache__ -type d -exec rm -rf {} +
 
 # pip only in the builder: ensurepip installs the wheel CPython bundles (offline).
 mkdir -p /out/builder /out/runtime /out/meta
-cp -a /usr/local /out/runtime/usr-local
-"$py" -m ensurepip --default-pip >/dev/null
-find /usr/local -depth -name __pycache__ -type d -exec rm -rf {} +
-cp -a /usr/local /out/builder/usr-local
+cp -a "$tree" /out/runtime/usr-local
+# Cross: the build Python's ensurepip into the staging root writes the same files (pure
+# Python, launchers for /usr/local/bin/python3.X) as the target's own would.
+if [ "$cross" = 1 ]; then "$py" -m ensurepip --default-pip --root "$dest" >/dev/null; else "$py" -m ensurepip --default-pip >/dev/null; fi
+find "$tree" -depth -name __pycache__ -type d -exec rm -rf {} +
+cp -a "$tree" /out/builder/usr-local
 
 rt=/out/runtime/usr-local
 rm -rf "$rt/include" "$rt/lib/pkgconfig" "$rt/lib/python$minor/ensurepip" "$rt/lib/python$minor/config-$minor"* \
@@ -82,27 +155,41 @@ mkdir -p /out/builder/usr /out/runtime/usr
 mv /out/builder/usr-local /out/builder/usr/local
 mv /out/runtime/usr-local /out/runtime/usr/local
 
-# Every DT_NEEDED of every ELF file, resolved by the dynamic linker's cache, mapped to the
-# Debian package that ships it. This is the runtime's package set for CPython; the image
-# build compares it with the lock.
+# Every DT_NEEDED of every ELF file, found in the target architecture's multiarch library
+# directory (/usr/lib/x86_64-linux-gnu, /usr/lib/aarch64-linux-gnu: the cross build installed
+# the arm64 -dev packages there) and mapped to the Debian package of THAT architecture that
+# ships it. This is the runtime's package set for CPython; the image build compares it with
+# the lock. Intermediate files, not pipes: every step's failure fails the build.
 set +x
-ldconfig
-# readelf rejects non-ELF files (stderr ignored), so it doubles as the ELF filter.
-find /out/runtime /out/builder -type f -print0 | xargs -0 readelf -d 2>/dev/null \
-    | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort -u > /out/meta/sonames.txt
-: > /tmp/packages
+find /out/runtime /out/builder -type f >/tmp/files.txt
+# ELF files only (readelf would fail on the others, and a failing readelf must fail the build).
+perl -ne 'chomp; open(my $f, "<:raw", $_) or die "$_: $!"; read($f, my $m, 4); print "$_\n" if $m eq "\x7fELF"' /tmp/files.txt >/tmp/elf-files.txt
+test -s /tmp/elf-files.txt
+xargs -a /tmp/elf-files.txt -d '\n' readelf -d >/tmp/dynamic.txt
+sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' /tmp/dynamic.txt | sort -u >/out/meta/sonames.txt
+test -s /out/meta/sonames.txt
+machine=$(readelf -h "/out/runtime/usr/local/bin/python$minor" | sed -n 's/^ *Machine: *//p')
+: >/tmp/packages
 while read -r soname; do
-    # One architecture is installed in this stage, so the first cache entry is it.
-    path=$(ldconfig -p | awk -v s="$soname" '$1 == s {print $NF; exit}')
-    if [ -z "$path" ]; then echo "ERROR: $soname is needed but no installed package provides it" >&2; exit 1; fi
-    pkg=$(dpkg -S "$(realpath "$path")" | cut -d: -f1)
+    path=""
+    for d in "/usr/lib/$triplet" "/lib/$triplet"; do
+        if [ -e "$d/$soname" ]; then path=$(realpath "$d/$soname"); break; fi
+    done
+    if [ -z "$path" ]; then echo "ERROR: $soname is needed but no installed $arch package provides it in /usr/lib/$triplet" >&2; exit 1; fi
+    got=$(readelf -h "$path" | sed -n 's/^ *Machine: *//p')
+    [ "$got" = "$machine" ] || { echo "ERROR: $path is a $got library, the interpreter is $machine" >&2; exit 1; }
+    owner=$(dpkg-query -S "$path")
+    # "libssl3t64:arm64: /usr/lib/aarch64-linux-gnu/libssl.so.3"
+    pkg=${owner%%:*}
+    qual=${owner#"$pkg"}; qual=${qual%%: *}; qual=${qual#:}
     if [ -z "$pkg" ]; then echo "ERROR: no package owns $path ($soname)" >&2; exit 1; fi
-    echo "$pkg" >> /tmp/packages
-done < /out/meta/sonames.txt
-sort -u /tmp/packages > /out/meta/packages.txt
+    if [ -n "$qual" ] && [ "$qual" != "$arch" ]; then echo "ERROR: $path ($soname) belongs to $pkg:$qual, not to an $arch package" >&2; exit 1; fi
+    echo "$pkg" >>/tmp/packages
+done </out/meta/sonames.txt
+sort -u /tmp/packages >/out/meta/packages.txt
 set -x
 test -s /out/meta/packages.txt
 cat /out/meta/packages.txt
 
 cp /usr/src/python-source.json /out/meta/cpython.json
-"$py" -c 'import sys; print(sys.version)'
+if [ "$cross" = 0 ]; then "$py" -c 'import sys; print(sys.version)'; fi

@@ -1,10 +1,10 @@
-#!/bin/sh
+#!/bin/bash
 # Download Python-<version>.tar.xz from a python.org-layout mirror and verify it BEFORE
 # anything reads it: sha256 from image/python-versions.json (or the --python-sha256
 # override), then the release manager's signature where one can be checked offline.
 #   env: PYTHON_VERSION, PYTHON_SHA256, PYTHON_MIRROR (default https://www.python.org/ftp/python)
 #   out: /usr/src/python.tar.xz (verified), /usr/src/python-source.json
-set -eu
+set -euo pipefail
 
 : "${PYTHON_VERSION:?PYTHON_VERSION is required}"
 : "${PYTHON_SHA256:?PYTHON_SHA256 is required}"

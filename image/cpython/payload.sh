@@ -1,16 +1,22 @@
-#!/bin/sh
+#!/bin/bash
 # payload.sh LOCK: turn build.sh's /out into the image's python-<flavor> payload contract
 # (image/Dockerfile): /payload/runtime/ over the runtime rootfs, /payload/builder/ on top
 # of it for the builder variant. First proves that the Debian library packages this CPython
 # links against (computed from its ELF files) are exactly the lock's `cpython.libraries`.
-set -eu
+set -euo pipefail
 lock=$1
 minor=$(echo "${PYTHON_VERSION:?}" | cut -d. -f1-2)
+# The stage's own native interpreter (the target when built natively, the build Python when
+# cross-compiled) reads the JSON: a real parser, never a line pattern.
+py=/usr/local/bin/python$minor
 
 # ---- 1. ELF-derived package set == the lock's ------------------------------------------------
-# The lock is one package per line; the cpython line is a single JSON object (no JSON tool here).
-sed -n 's/^  "cpython": .*"libraries":\[\([^]]*\)\].*/\1/p' "$lock" | tr -d '"' | tr ',' '\n' | sed '/^$/d' | sort -u >/tmp/lock-libs
-if [ ! -s /tmp/lock-libs ]; then echo "payload.sh: $lock has no cpython.libraries (run: npm run python:lock -- --python $minor)" >&2; exit 1; fi
+if ! "$py" -I -c 'import json, sys
+libs = json.load(open(sys.argv[1])).get("cpython", {}).get("libraries")
+if not libs or not all(isinstance(x, str) for x in libs): sys.exit(1)
+print("\n".join(sorted(set(libs))))' "$lock" >/tmp/lock-libs; then
+    echo "payload.sh: $lock has no cpython.libraries (run: npm run python:lock -- --python $minor)" >&2; exit 1
+fi
 missing=$(comm -23 /out/meta/packages.txt /tmp/lock-libs | tr '\n' ' ')
 extra=$(comm -13 /out/meta/packages.txt /tmp/lock-libs | tr '\n' ' ')
 if [ -n "$missing$extra" ]; then
@@ -20,7 +26,7 @@ if [ -n "$missing$extra" ]; then
     echo "  fix image/packages/upstream.json, then: npm run python:lock -- --python $minor" >&2
     exit 1
 fi
-locked=$(sed -n 's/^  "cpython": {"version":"\([^"]*\)".*/\1/p' "$lock")
+locked=$("$py" -I -c 'import json, sys; print(json.load(open(sys.argv[1]))["cpython"]["version"])' "$lock")
 [ "$locked" = "$PYTHON_VERSION" ] || echo "payload.sh: NOTE: building CPython $PYTHON_VERSION (override); the lock pins $locked" >&2
 
 # ---- 2. runtime + builder trees ---------------------------------------------------------------
@@ -37,10 +43,11 @@ find . \( -type f -o -type l \) | LC_ALL=C sort | while read -r f; do
 done
 
 # ---- 3. CPython's SBOM component (image/assemble/sbom.pl adds it to the runtime SBOM) ---------
-# shellcheck disable=SC2046 # the fields are single words
-set -- $(sed -n 's/.*"version":"\([^"]*\)","sha256":"\([^"]*\)","url":"\([^"]*\)","signature":"\([^"]*\)".*/\1 \2 \3 \4/p' /out/meta/cpython.json)
-version=$1 sha=$2 url=$3 sig=$4
-purl="pkg:generic/cpython@$version?download_url=$(echo "$url" | sed 's/:/%3A/g')"
+"$py" -I -c 'import json, sys
+m = json.load(open(sys.argv[1]))
+print("\t".join(m[k] for k in ("version", "sha256", "url", "signature")))' /out/meta/cpython.json >/tmp/cpython-meta.tsv
+IFS="$(printf '\t')" read -r version sha url sig </tmp/cpython-meta.tsv
+purl="pkg:generic/cpython@$version?download_url=${url//:/%3A}"
 mkdir -p /payload/runtime/usr/local/share/cpython
 printf '    {"type":"application","bom-ref":"%s","name":"cpython","version":"%s","purl":"%s","hashes":[{"alg":"SHA-256","content":"%s"}],"licenses":[{"license":{"id":"PSF-2.0"}}],"externalReferences":[{"type":"distribution","url":"%s"}],"properties":[{"name":"cpython:signature","value":"%s"},{"name":"cpython:debian-libraries","value":"%s"}]}\n' \
     "$purl" "$version" "$purl" "$sha" "$url" "$sig" "$(tr '\n' ' ' </out/meta/packages.txt | sed 's/ $//')" \

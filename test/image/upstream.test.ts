@@ -129,6 +129,24 @@ describe("upstream CPython flavour (linux/amd64, --fast, loopback python.org mir
         }
     });
 
+    it("reproducible: two --no-cache builds of upstream --fast (amd64) give one digest (build dependencies installed from the lock)", async function () {
+        // IMAGE_TEST_PRUNE=1 (CI's fresh engine) empties the whole BuildKit cache before each
+        // build; --no-cache re-runs every step either way. REVISION hashes only what the build
+        // reads, so it is the same for both builds.
+        const id = (ref: string) => docker("image", "inspect", "--format", "{{.Id}}", ref).stdout.trim();
+        const layers = (ref: string) => docker("image", "inspect", "--format", "{{json .RootFS.Layers}}", ref).stdout.trim();
+        const build = async () => {
+            if (process.env.IMAGE_TEST_PRUNE === "1") docker("builder", "prune", "-af");
+            const started = Date.now();
+            const ref = await runBuild(parseBuildArgs(upstreamArgv(py313, mirror.url, "runtime", ["--no-cache"])));
+            process.stderr.write(`[reproducible upstream] ${ref}: ${id(ref)} in ${Math.round((Date.now() - started) / 1000)}s\n`);
+            return { ref, id: id(ref), layers: layers(ref) };
+        };
+        const a = await build();
+        const b = await build();
+        assert.strictEqual(b.id, a.id, `same inputs, different digest; layers ${a.layers} vs ${b.layers}`);
+    });
+
     it("the 3.14 release sid carries builds with the override flags (checksum from its .dsc), when the pool serves it", async function () {
         const e = entries.find((x) => x.version.startsWith("3.14."));
         if (!e) {
