@@ -1,5 +1,5 @@
 // `npm run python:lock -- --python 3.13 [--mirror URL] [--security-mirror URL] [--arch amd64,arm64]
-//      [--builds amd64/amd64,amd64/arm64] [--base-image debian:trixie-slim]`
+//      [--builds amd64/amd64,amd64/arm64] [--base-image debian:trixie-slim] [--python-versions FILE] [--output FILE]`
 //
 // Writes image/locks/upstream-<minor>.json: the Debian packages of image/packages/upstream.json
 // resolved by the image's own resolve step (`image:resolve` with that list), plus the CPython
@@ -214,6 +214,9 @@ async function main(argv: string[]): Promise<void> {
             arch: { type: "string" },
             builds: { type: "string", default: DEFAULT_BUILDS.join(",") },
             "base-image": { type: "string", default: "debian:trixie-slim" },
+            // The rebuild pipeline refreshes locks in its own folder, from its own data file.
+            "python-versions": { type: "string" },
+            output: { type: "string" },
         },
         strict: true,
     });
@@ -221,7 +224,7 @@ async function main(argv: string[]): Promise<void> {
     if (!minor) throw new Error("--python MINOR is required (e.g. 3.13)");
     const builds = values.builds.split(",");
     builds.forEach(parseBuildPair);
-    const [release] = selectPythonReleases(readPythonVersions(path.join(ROOT, "image/python-versions.json")).file, [minor]);
+    const [release] = selectPythonReleases(readPythonVersions(path.resolve(values["python-versions"] ?? path.join(ROOT, "image/python-versions.json"))).file, [minor]);
     const listFile = path.join(ROOT, "image/packages/upstream.json");
     const list = JSON.parse(fs.readFileSync(listFile, "utf8")) as { layers: { runtime: ListEntry[] } };
     const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "upstream-lock-")), "lock.json");
@@ -233,7 +236,7 @@ async function main(argv: string[]): Promise<void> {
     const security = values["security-mirror"] ?? (values.mirror ? `${mirror.replace(/\/+$/, "").replace(/\/debian$/, "")}/debian-security` : "http://deb.debian.org/debian-security");
     const buildDeps = await resolveBuildDeps({ builds, baseImage: values["base-image"], mirror, security, log: (m) => console.error(`python:lock: ${m}`) });
     const text = withBuildDependencies(upstreamLockText(fs.readFileSync(tmp, "utf8"), minor, release, cpythonLibraries(list.layers.runtime, minor)), buildDeps);
-    const out = path.join(ROOT, "image/locks", `upstream-${minor}.json`);
+    const out = path.resolve(values.output ?? path.join(ROOT, "image/locks", `upstream-${minor}.json`));
     fs.writeFileSync(out, text);
     console.error(`python:lock: ${path.relative(process.cwd(), out)} (CPython ${release.version}; build dependencies ${builds.join(", ")})`);
 }

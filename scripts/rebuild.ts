@@ -70,7 +70,7 @@ async function refreshInputs(o: RebuildOptions): Promise<void> {
             const output = path.resolve(ROOT, o.locksDir, `${flavor}-${minor}.json`);
             const start = Date.now();
             if (flavor === "debian") await npm(["image:resolve", "--", "--python", minor, "--flavor", "debian", "--output", output, ...mirrors]);
-            else await npm(["python:lock", "--", "--python", minor, "--output", output, "--python-versions", path.resolve(ROOT, o.pythonVersionsFile), ...mirrors]);
+            else await npm(["python:lock", "--", "--python", minor, "--output", output, "--python-versions", path.resolve(ROOT, o.pythonVersionsFile), ...mirrors, ...(o.baseImage ? ["--base-image", o.baseImage] : [])]);
             log(`lock ${flavor} ${minor} re-resolved against today's archive (${secs(start)})`);
         }
     }
