@@ -1,0 +1,156 @@
+/**
+ * npm run --silent bench:arm64 [-- --runs cross-fast,amd64-fast,emulated-fast,cross-prod,amd64-prod]
+ *     [--timeout-min 30] [--emulated-commit SHA] [--python-version 3.13.5]
+ *
+ * Wall time of the upstream-flavour runtime build (issue 8, item 5), one run each, on this
+ * machine, every build `--no-cache` through `image:build`:
+ *   cross-fast     linux/arm64 --fast, cross-compiled on the amd64 build platform (this tree)
+ *   amd64-fast     linux/amd64 --fast, native (this tree)
+ *   emulated-fast  linux/arm64 --fast, the old build that compiled under qemu (image/ and the
+ *                  scripts of --emulated-commit, default the last commit before cross-compiling)
+ *   cross-prod     linux/arm64 production options (LTO; PGO cannot run cross)
+ *   amd64-prod     linux/amd64 production options (PGO+LTO)
+ *   emulated-prod  linux/arm64 production options under qemu (old build; hours)
+ * A run still going after --timeout-min is stopped and reported as "> N s (stopped)": a
+ * measured lower bound, never an estimate. CPython comes from the loopback python.org mirror
+ * (scripts/python-mirror.ts, Debian's pool). Writes bench/results/arm64-bench.{json,md}
+ * (the Markdown to stdout too) with the machine's load average before and after each run.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, serveMirror } from "../scripts/python-mirror";
+
+const ROOT = path.resolve(__dirname, "..");
+const log = (m: string) => process.stderr.write(`[bench:arm64] ${m}\n`);
+/** The last commit whose arm64 upstream build compiled CPython under qemu. */
+export const EMULATED_BASELINE = "0a0eb849ddec6981344238e91fcb2f8afb343635";
+
+export const RUNS = {
+  "cross-fast": { platform: "linux/arm64", fast: true, tree: "this", what: "arm64 --fast, cross-compiled" },
+  "amd64-fast": { platform: "linux/amd64", fast: true, tree: "this", what: "amd64 --fast, native" },
+  "emulated-fast": { platform: "linux/arm64", fast: true, tree: "emulated", what: "arm64 --fast, compiled under qemu (old build)" },
+  "cross-prod": { platform: "linux/arm64", fast: false, tree: "this", what: "arm64 production (LTO), cross-compiled" },
+  "amd64-prod": { platform: "linux/amd64", fast: false, tree: "this", what: "amd64 production (PGO+LTO), native" },
+  "emulated-prod": { platform: "linux/arm64", fast: false, tree: "emulated", what: "arm64 production (LTO) under qemu (old build)" },
+} as const;
+export type RunName = keyof typeof RUNS;
+
+export interface RunResult { run: RunName; what: string; seconds: number; finished: boolean; ok: boolean; ref?: string; imageId?: string; load: [number, number] }
+
+/** Validates --runs; errors name the value and the accepted ones. */
+export function parseRuns(v: string): RunName[] {
+  const names = v.split(",").filter(Boolean);
+  for (const n of names) if (!(n in RUNS)) throw new Error(`option --runs: "${n}" is not a run; accepted: ${Object.keys(RUNS).join(", ")}`);
+  if (names.length === 0) throw new Error("option --runs: no run named");
+  return names as RunName[];
+}
+
+/** cross-fast / amd64-fast, the issue's target (<= 1.5), when both finished. */
+export function crossRatio(results: RunResult[]): number | undefined {
+  const c = results.find((r) => r.run === "cross-fast" && r.finished && r.ok);
+  const a = results.find((r) => r.run === "amd64-fast" && r.finished && r.ok);
+  return c && a ? c.seconds / a.seconds : undefined;
+}
+
+/** The old tree: image/ and the build scripts of `commit`, with this checkout's node_modules. */
+function emulatedTree(commit: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arm64-bench-emulated-"));
+  const tar = execFileSync("git", ["-C", ROOT, "archive", commit], { maxBuffer: 1 << 30 });
+  execFileSync("tar", ["-x", "-C", dir], { input: tar });
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+  return dir;
+}
+
+function runBuild(tree: string, args: string[], timeoutS: number, logFile: string): Promise<{ code: number | null; seconds: number; finished: boolean; ref: string }> {
+  const started = Date.now();
+  const out = fs.openSync(logFile, "w");
+  const child = spawn(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(tree, "scripts/image-build.ts"), ...args],
+    { cwd: tree, stdio: ["ignore", "pipe", out], detached: true });
+  let stdout = "";
+  child.stdout?.on("data", (d) => { stdout += d; });
+  let stopped = false;
+  const timer = setTimeout(() => { stopped = true; try { process.kill(-child.pid!, "SIGTERM"); } catch { /* gone */ } }, timeoutS * 1000);
+  return new Promise((resolve) => child.on("close", (code) => {
+    clearTimeout(timer);
+    fs.closeSync(out);
+    resolve({ code, seconds: Math.round((Date.now() - started) / 1000), finished: !stopped, ref: stdout.trim().split("\n").pop() ?? "" });
+  }));
+}
+
+function markdown(results: RunResult[], meta: Record<string, string>): string {
+  const ratio = crossRatio(results);
+  const lines = [
+    "# arm64 upstream build: cross-compiled vs emulated vs amd64",
+    "",
+    `One run each, \`--no-cache\`, runtime variant, CPython ${meta.python} from the loopback mirror; ${meta.date}; ${meta.cpus} CPUs, shared:`,
+    "the machine ran other people's builds at the same time (load averages below), so every time is noisy.",
+    `Command: \`${meta.command}\``,
+    "",
+    "| run | what | wall time | load before/after |",
+    "| --- | --- | --- | --- |",
+    ...results.map((r) => `| ${r.run} | ${r.what} | ${!r.ok && r.finished ? `failed after ${r.seconds} s` : r.finished ? `${r.seconds} s` : `> ${r.seconds} s (stopped)`} | ${r.load[0].toFixed(1)} / ${r.load[1].toFixed(1)} |`),
+    "",
+    ratio === undefined ? "cross-fast / amd64-fast: not both measured." :
+      `cross-fast / amd64-fast = ${ratio.toFixed(2)} (target <= 1.5: ${ratio <= 1.5 ? "met" : "MISSED"}).`,
+  ];
+  const missing = (Object.keys(RUNS) as RunName[]).filter((n) => !results.some((r) => r.run === n));
+  if (missing.length) lines.push("", `Not measured in this run: ${missing.join(", ")}.`);
+  return `${lines.join("\n")}\n`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      runs: { type: "string", default: "cross-fast,amd64-fast,emulated-fast" },
+      "timeout-min": { type: "string", default: "30" },
+      "emulated-commit": { type: "string", default: EMULATED_BASELINE },
+      "python-version": { type: "string" },
+    },
+    strict: true,
+  });
+  const runs = parseRuns(values.runs);
+  const timeoutS = Number(values["timeout-min"]) * 60;
+  if (!(timeoutS > 0)) throw new Error(`option --timeout-min: "${values["timeout-min"]}" is not a positive number of minutes`);
+  const entries = await debianMirrorEntries();
+  const present = await fillMirror(DEFAULT_MIRROR_ROOT, entries, log);
+  const e = entries.find((x) => present.includes(x.version) && (values["python-version"] ? x.version === values["python-version"] : x.suite === "trixie"));
+  if (!e) throw new Error(`option --python-version: ${values["python-version"] ?? "trixie's 3.13"} is not served by the mirror (served: ${present.join(", ")})`);
+  const mirror = await serveMirror(DEFAULT_MIRROR_ROOT, Number(process.env.PYTHON_MIRROR_PORT ?? 8765));
+  const results: RunResult[] = [];
+  let oldTree: string | undefined;
+  try {
+    for (const run of runs) {
+      const spec = RUNS[run];
+      const tree = spec.tree === "this" ? ROOT : (oldTree ??= emulatedTree(values["emulated-commit"]));
+      const args = ["--python", "3.13", "--flavor", "upstream", "--platform", spec.platform, ...(spec.fast ? ["--fast"] : []), "--no-cache",
+        "--python-mirror", mirror.url, "--python-version", e.version, "--python-sha256", e.sha256, "--name", `arm64-bench-${run}`];
+      const logFile = path.join(os.tmpdir(), `arm64-bench-${run}.log`);
+      log(`${run}: ${spec.what} (log ${logFile}, stopped after ${timeoutS} s)`);
+      const before = os.loadavg()[0];
+      const r = await runBuild(tree, args, timeoutS, logFile);
+      const ok = r.finished && r.code === 0;
+      const imageId = ok ? execFileSync("docker", ["image", "inspect", "--format", "{{.Id}}", r.ref], { encoding: "utf8" }).trim() : undefined;
+      results.push({ run, what: spec.what, seconds: r.seconds, finished: r.finished, ok, ref: ok ? r.ref : undefined, imageId, load: [before, os.loadavg()[0]] });
+      log(`${run}: ${r.finished ? `${ok ? "built" : "FAILED"} in ${r.seconds} s` : `stopped after ${r.seconds} s`}`);
+    }
+  } finally {
+    await mirror.close();
+    if (oldTree) fs.rmSync(oldTree, { recursive: true, force: true });
+  }
+  const meta = { python: e.version, date: new Date().toISOString(), cpus: String(os.cpus().length), command: `npm run --silent bench:arm64 -- ${process.argv.slice(2).join(" ")}`.trim() };
+  const md = markdown(results, meta);
+  fs.writeFileSync(path.join(ROOT, "bench/results/arm64-bench.json"), `${JSON.stringify({ ...meta, emulatedCommit: values["emulated-commit"], results, crossOverAmd64Fast: crossRatio(results) ?? null }, null, 2)}\n`);
+  fs.writeFileSync(path.join(ROOT, "bench/results/arm64-bench.md"), md);
+  process.stdout.write(md);
+}
+
+if (require.main === module) {
+  main().catch((e: Error) => {
+    process.stderr.write(`bench:arm64: ${e.message}\n`);
+    process.exit(1);
+  });
+}
