@@ -15,7 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { serveDebianMirror } from "../scripts/debian-mirror";
-import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, serveMirror } from "../scripts/python-mirror";
+import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, sharedMirror } from "../scripts/python-mirror";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     const entries = await debianMirrorEntries();
     const present = await fillMirror(DEFAULT_MIRROR_ROOT, entries, (m) => process.stderr.write(`${m}\n`));
     const py = entries.filter((e) => present.includes(e.version) && e.version.startsWith("3.13.")).sort((a, b) => b.version.localeCompare(a.version, undefined, { numeric: true }))[0];
-    const python = await serveMirror(DEFAULT_MIRROR_ROOT, Number(process.env.PYTHON_MIRROR_PORT ?? 8765));
+    const python = await sharedMirror(py.version);
     fs.cpSync(path.join(ROOT, "image", "locks"), path.join(work, "locks"), { recursive: true });
     const args = [
         "run", "--silent", "rebuild:local", "--", "--registry", `${registry}/bench`, "--minors", "3.13", "--flavors", values.flavors!,

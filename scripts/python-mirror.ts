@@ -111,6 +111,24 @@ export function serveMirror(root: string, port = 0): Promise<RunningMirror> {
     return listenLoopback(server, port);
 }
 
+/**
+ * The mirror on the port the upstream tests share (the mirror URL is a build arg: one URL, one
+ * BuildKit cache). Where another test already serves the mirror on that port, its server is
+ * used, as long as it serves `version`'s tarball.
+ */
+export async function sharedMirror(version: string, port = Number(process.env.PYTHON_MIRROR_PORT ?? 8765)): Promise<RunningMirror> {
+    try {
+        return await serveMirror(DEFAULT_MIRROR_ROOT, port);
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EADDRINUSE") throw e;
+        const url = `http://127.0.0.1:${port}`;
+        const served = await fetch(`${url}/${version}/Python-${version}.tar.xz`, { method: "HEAD" }).then((r) => r.ok, () => false);
+        if (!served) throw new Error(`port ${port} is in use by something that does not serve the python.org mirror (no ${version} tarball); set PYTHON_MIRROR_PORT`);
+        process.stderr.write(`the python.org mirror is already served on ${url}: using it\n`);
+        return { url, close: () => Promise.resolve() };
+    }
+}
+
 if (require.main === module) {
     (async () => {
         const argv = process.argv.slice(2);

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { serveDebianMirror, type RunningDebianMirror } from "../../scripts/debian-mirror";
-import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, type MirrorEntry, type RunningMirror, serveMirror } from "../../scripts/python-mirror";
+import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, type MirrorEntry, type RunningMirror, sharedMirror } from "../../scripts/python-mirror";
 
 const ROOT = path.resolve(__dirname, "../..");
 const PORT = Number(process.env.REBUILD_TEST_REGISTRY_PORT ?? 5001);
@@ -98,7 +98,7 @@ describe("rebuild:local: the one producer of published images", function () {
         py = served.find((e) => e.version === "3.13.15") ?? served[0];
         assert.ok(py, "the python.org mirror serves no 3.13 release");
         // The port the other upstream tests use: the mirror URL is a build arg (cache reuse).
-        python = await serveMirror(DEFAULT_MIRROR_ROOT, Number(process.env.PYTHON_MIRROR_PORT ?? 8765));
+        python = await sharedMirror(py.version);
         fs.cpSync(path.join(ROOT, "image", "locks"), locks, { recursive: true });
         fs.copyFileSync(path.join(ROOT, "image", "python-versions.json"), path.join(work, "python-versions.json"));
         common = [
