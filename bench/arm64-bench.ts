@@ -1,6 +1,6 @@
 /**
  * npm run --silent bench:arm64 [-- --runs cross-fast,amd64-fast,emulated-fast,cross-prod,amd64-prod]
- *     [--timeout-min 30] [--emulated-commit SHA] [--python-version 3.13.5]
+ *     [--timeout-min 30] [--emulated-commit SHA] [--python-version 3.13.5] [--merge]
  *
  * Wall time of the upstream-flavour runtime build (issue 8, item 5), one run each, on this
  * machine, every build `--no-cache` through `image:build`:
@@ -14,7 +14,9 @@
  * A run still going after --timeout-min is stopped and reported as "> N s (stopped)": a
  * measured lower bound, never an estimate. CPython comes from the loopback python.org mirror
  * (scripts/python-mirror.ts, Debian's pool). Writes bench/results/arm64-bench.{json,md}
- * (the Markdown to stdout too) with the machine's load average before and after each run.
+ * (the Markdown to stdout too) with the machine's load average before and after each run and
+ * when it started. `--merge` keeps the runs of the existing results file that this invocation
+ * does not repeat (one table from runs measured one after another).
  */
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -38,7 +40,7 @@ export const RUNS = {
 } as const;
 export type RunName = keyof typeof RUNS;
 
-export interface RunResult { run: RunName; what: string; seconds: number; finished: boolean; ok: boolean; ref?: string; imageId?: string; load: [number, number] }
+export interface RunResult { run: RunName; what: string; seconds: number; finished: boolean; ok: boolean; ref?: string; imageId?: string; load: [number, number]; started?: string }
 
 /** Validates --runs; errors name the value and the accepted ones. */
 export function parseRuns(v: string): RunName[] {
@@ -89,9 +91,9 @@ function markdown(results: RunResult[], meta: Record<string, string>): string {
     "the machine ran other people's builds at the same time (load averages below), so every time is noisy.",
     `Command: \`${meta.command}\``,
     "",
-    "| run | what | wall time | load before/after |",
-    "| --- | --- | --- | --- |",
-    ...results.map((r) => `| ${r.run} | ${r.what} | ${!r.ok && r.finished ? `failed after ${r.seconds} s` : r.finished ? `${r.seconds} s` : `> ${r.seconds} s (stopped)`} | ${r.load[0].toFixed(1)} / ${r.load[1].toFixed(1)} |`),
+    "| run | what | wall time | load before/after | started |",
+    "| --- | --- | --- | --- | --- |",
+    ...results.map((r) => `| ${r.run} | ${r.what} | ${!r.ok && r.finished ? `failed after ${r.seconds} s` : r.finished ? `${r.seconds} s` : `> ${r.seconds} s (stopped)`} | ${r.load[0].toFixed(1)} / ${r.load[1].toFixed(1)} | ${r.started ?? ""} |`),
     "",
     ratio === undefined ? "cross-fast / amd64-fast: not both measured." :
       `cross-fast / amd64-fast = ${ratio.toFixed(2)} (target <= 1.5: ${ratio <= 1.5 ? "met" : "MISSED"}).`,
@@ -109,6 +111,7 @@ async function main(): Promise<void> {
       "timeout-min": { type: "string", default: "30" },
       "emulated-commit": { type: "string", default: EMULATED_BASELINE },
       "python-version": { type: "string" },
+      merge: { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -131,19 +134,25 @@ async function main(): Promise<void> {
       const logFile = path.join(os.tmpdir(), `arm64-bench-${run}.log`);
       log(`${run}: ${spec.what} (log ${logFile}, stopped after ${timeoutS} s)`);
       const before = os.loadavg()[0];
+      const started = new Date().toISOString();
       const r = await runBuild(tree, args, timeoutS, logFile);
       const ok = r.finished && r.code === 0;
       const imageId = ok ? execFileSync("docker", ["image", "inspect", "--format", "{{.Id}}", r.ref], { encoding: "utf8" }).trim() : undefined;
-      results.push({ run, what: spec.what, seconds: r.seconds, finished: r.finished, ok, ref: ok ? r.ref : undefined, imageId, load: [before, os.loadavg()[0]] });
+      results.push({ run, what: spec.what, seconds: r.seconds, finished: r.finished, ok, ref: ok ? r.ref : undefined, imageId, load: [before, os.loadavg()[0]], started });
       log(`${run}: ${r.finished ? `${ok ? "built" : "FAILED"} in ${r.seconds} s` : `stopped after ${r.seconds} s`}`);
     }
   } finally {
     await mirror.close();
     if (oldTree) fs.rmSync(oldTree, { recursive: true, force: true });
   }
+  const jsonFile = path.join(ROOT, "bench/results/arm64-bench.json");
+  if (values.merge && fs.existsSync(jsonFile)) {
+    const old = (JSON.parse(fs.readFileSync(jsonFile, "utf8")) as { results: RunResult[] }).results.filter((o) => !results.some((r) => r.run === o.run));
+    results.unshift(...old);
+  }
   const meta = { python: e.version, date: new Date().toISOString(), cpus: String(os.cpus().length), command: `npm run --silent bench:arm64 -- ${process.argv.slice(2).join(" ")}`.trim() };
   const md = markdown(results, meta);
-  fs.writeFileSync(path.join(ROOT, "bench/results/arm64-bench.json"), `${JSON.stringify({ ...meta, emulatedCommit: values["emulated-commit"], results, crossOverAmd64Fast: crossRatio(results) ?? null }, null, 2)}\n`);
+  fs.writeFileSync(jsonFile, `${JSON.stringify({ ...meta, emulatedCommit: values["emulated-commit"], results, crossOverAmd64Fast: crossRatio(results) ?? null }, null, 2)}\n`);
   fs.writeFileSync(path.join(ROOT, "bench/results/arm64-bench.md"), md);
   process.stdout.write(md);
 }
