@@ -15,7 +15,7 @@ import { PUBLISHED_TAG_PREFIXES } from "../../components/constants";
 import { exportRootfs } from "../../image/checks/lib";
 import { ensureCosign } from "../../scripts/cosign-install";
 import { serveDebianMirror, type RunningDebianMirror } from "../../scripts/debian-mirror";
-import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, type MirrorEntry, type RunningMirror, serveMirror } from "../../scripts/python-mirror";
+import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, type MirrorEntry, type RunningMirror, sharedMirror } from "../../scripts/python-mirror";
 import { LOCAL_KEY_PREFIX } from "../../scripts/rebuild/sign";
 import { cosign, ensureLocalKeyPair } from "../../scripts/signing/cosign";
 import { attestationStatements } from "../../scripts/signing/verify";
@@ -75,25 +75,6 @@ function scannerPackages(image: string, platform: string): Set<string> {
     }
 }
 
-/**
- * The python.org mirror on the port the other upstream tests use (the mirror URL is a build arg:
- * the same URL reuses their cached builds). On a machine where another test already serves that
- * mirror on the port, its server is used as long as it serves this release's tarball.
- */
-async function sharedPythonMirror(py: MirrorEntry): Promise<RunningMirror> {
-    const port = Number(process.env.PYTHON_MIRROR_PORT ?? 8765);
-    try {
-        return await serveMirror(DEFAULT_MIRROR_ROOT, port);
-    } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EADDRINUSE") throw e;
-        const url = `http://127.0.0.1:${port}`;
-        const served = await fetch(`${url}/${py.version}/Python-${py.version}.tar.xz`, { method: "HEAD" }).then((r) => r.ok, () => false);
-        assert.ok(served, `port ${port} is in use by something that does not serve the python.org mirror`);
-        process.stderr.write(`      the python.org mirror is already served on ${url} (another test): using it\n`);
-        return { url, close: () => Promise.resolve() };
-    }
-}
-
 describe("supply chain: rebuild:local signs and attests what it publishes; image:verify refuses anything else", function () {
     this.timeout(45 * 60 * 1000);
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "signing-test-"));
@@ -120,7 +101,7 @@ describe("supply chain: rebuild:local signs and attests what it publishes; image
         const served = entries.filter((e) => present.includes(e.version) && e.version.startsWith("3.13."));
         py = served.find((e) => e.version === "3.13.15") ?? served[0];
         assert.ok(py, "the python.org mirror serves no 3.13 release");
-        python = await sharedPythonMirror(py);
+        python = await sharedMirror(py.version);
         const locks = path.join(work, "locks");
         fs.cpSync(path.join(ROOT, "image", "locks"), locks, { recursive: true });
         fs.copyFileSync(path.join(ROOT, "image", "python-versions.json"), path.join(work, "python-versions.json"));
