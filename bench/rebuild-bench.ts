@@ -9,13 +9,14 @@
  * loopback python.org mirror (python.org is unreachable here). Writes
  * bench/results/rebuild-bench.{json,md}.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { serveDebianMirror } from "../scripts/debian-mirror";
-import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, sharedMirror } from "../scripts/python-mirror";
+import { LocalRegistry, servedPython } from "../scripts/lib/localRegistry";
+import { sharedMirror } from "../scripts/python-mirror";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -36,12 +37,10 @@ async function main(): Promise<void> {
     } });
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "rebuild-bench-"));
     const registry = `127.0.0.1:${values.port}`;
-    fs.writeFileSync(path.join(work, "registry.yml"), `version: 0.1\nlog: {level: error}\nstorage:\n  filesystem: {rootdirectory: ${work}/data}\nhttp:\n  addr: ${registry}\n`);
-    const reg: ChildProcess = spawn("docker-registry", ["serve", path.join(work, "registry.yml")], { stdio: "ignore" });
+    const reg = new LocalRegistry(registry, path.join(work, "registry"));
+    await reg.start();
     const debian = await serveDebianMirror(path.join(work, "debian-mirror"), Number(process.env.DEBIAN_MIRROR_PORT ?? 8766));
-    const entries = await debianMirrorEntries();
-    const present = await fillMirror(DEFAULT_MIRROR_ROOT, entries, (m) => process.stderr.write(`${m}\n`));
-    const py = entries.filter((e) => present.includes(e.version) && e.version.startsWith("3.13.")).sort((a, b) => b.version.localeCompare(a.version, undefined, { numeric: true }))[0];
+    const py = await servedPython("3.13");
     const python = await sharedMirror(py.version);
     fs.cpSync(path.join(ROOT, "image", "locks"), path.join(work, "locks"), { recursive: true });
     const args = [
@@ -75,7 +74,7 @@ async function main(): Promise<void> {
         ].join("\n"));
         process.stdout.write(`full ${result.full.seconds} s (${result.full.last}), no-op ${result.noop.seconds} s (${result.noop.last})\n`);
     } finally {
-        reg.kill();
+        await reg.stop();
         await debian.close();
         await python.close();
     }

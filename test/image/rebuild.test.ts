@@ -3,12 +3,13 @@
 // for the test's duration (scripts/debian-mirror.ts), CPython from the loopback python.org
 // mirror. Every assertion compares the registry's whole tag -> digest map before and after.
 import * as assert from "assert";
-import { spawn, type ChildProcess } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { serveDebianMirror, type RunningDebianMirror } from "../../scripts/debian-mirror";
-import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, type MirrorEntry, type RunningMirror, sharedMirror } from "../../scripts/python-mirror";
+import { LocalRegistry, servedPython } from "../../scripts/lib/localRegistry";
+import { type MirrorEntry, type RunningMirror, sharedMirror } from "../../scripts/python-mirror";
 
 const ROOT = path.resolve(__dirname, "../..");
 const PORT = Number(process.env.REBUILD_TEST_REGISTRY_PORT ?? 5001);
@@ -38,28 +39,6 @@ function changed(before: TagMap, after: TagMap): string[] {
     return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k]).sort();
 }
 
-class Registry {
-    private proc?: ChildProcess;
-    constructor(private readonly dir: string) {}
-    async start(): Promise<void> {
-        const config = path.join(this.dir, "config.yml");
-        fs.writeFileSync(config, `version: 0.1\nlog: {level: error}\nstorage:\n  filesystem: {rootdirectory: ${path.join(this.dir, "data")}}\n  delete: {enabled: true}\nhttp:\n  addr: ${REGISTRY}\n`);
-        this.proc = spawn("docker-registry", ["serve", config], { stdio: "ignore" });
-        for (let i = 0; i < 60; i++) {
-            if (await fetch(`http://${REGISTRY}/v2/`).then((r) => r.ok, () => false)) return;
-            await new Promise((r) => setTimeout(r, 250));
-        }
-        throw new Error(`registry on ${REGISTRY} did not start`);
-    }
-    stop(): Promise<void> {
-        const p = this.proc;
-        this.proc = undefined;
-        if (!p || p.exitCode !== null) return Promise.resolve();
-        return new Promise((r) => { p.once("exit", () => r()); p.kill("SIGTERM"); });
-    }
-    pid(): number | undefined { return this.proc?.pid; }
-}
-
 interface RunResult { code: number | null; stdout: string; stderr: string }
 
 function rebuild(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
@@ -78,7 +57,7 @@ const lastLine = (s: string) => s.trim().split("\n").pop();
 describe("rebuild:local: the one producer of published images", function () {
     this.timeout(60 * 60 * 1000);
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "rebuild-test-"));
-    const registry = new Registry(work);
+    const registry = new LocalRegistry(REGISTRY, path.join(work, "registry"));
     const locks = path.join(work, "locks");
     const release = path.join(work, "release");
     const lease = path.join(work, "rebuild.lease");
@@ -92,11 +71,7 @@ describe("rebuild:local: the one producer of published images", function () {
         // The archive as of now, for the whole test.
         // A fixed port, as for the python.org mirror: the mirror URL is a build arg (cache reuse).
         debian = await serveDebianMirror(path.join(work, "debian-mirror"), Number(process.env.DEBIAN_MIRROR_PORT ?? 8766));
-        const entries = await debianMirrorEntries();
-        const present = await fillMirror(DEFAULT_MIRROR_ROOT, entries, (m) => process.stderr.write(`${m}\n`));
-        const served = entries.filter((e) => present.includes(e.version) && e.version.startsWith("3.13."));
-        py = served.find((e) => e.version === "3.13.15") ?? served[0];
-        assert.ok(py, "the python.org mirror serves no 3.13 release");
+        py = await servedPython("3.13", "3.13.15");
         // The port the other upstream tests use: the mirror URL is a build arg (cache reuse).
         python = await sharedMirror(py.version);
         fs.cpSync(path.join(ROOT, "image", "locks"), locks, { recursive: true });

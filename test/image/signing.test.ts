@@ -7,7 +7,7 @@
 // (797 s cold, 511 s partly cached on this loaded machine; cache hits after rebuild.test.ts in CI).
 import * as assert from "assert";
 import * as crypto from "crypto";
-import { spawn, spawnSync, type ChildProcess } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -15,7 +15,8 @@ import { PUBLISHED_TAG_PREFIXES } from "../../components/constants";
 import { exportRootfs } from "../../image/checks/lib";
 import { ensureCosign } from "../../scripts/cosign-install";
 import { serveDebianMirror, type RunningDebianMirror } from "../../scripts/debian-mirror";
-import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, type MirrorEntry, type RunningMirror, sharedMirror } from "../../scripts/python-mirror";
+import { LocalRegistry, servedPython } from "../../scripts/lib/localRegistry";
+import { type MirrorEntry, type RunningMirror, sharedMirror } from "../../scripts/python-mirror";
 import { LOCAL_KEY_PREFIX } from "../../scripts/rebuild/sign";
 import { cosign, ensureLocalKeyPair } from "../../scripts/signing/cosign";
 import { attestationStatements } from "../../scripts/signing/verify";
@@ -79,7 +80,7 @@ describe("supply chain: rebuild:local signs and attests what it publishes; image
     this.timeout(45 * 60 * 1000);
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "signing-test-"));
     const release = path.join(work, "release");
-    let registry: ChildProcess;
+    const registry = new LocalRegistry(REGISTRY, path.join(work, "registry"));
     let debian: RunningDebianMirror;
     let python: RunningMirror;
     let py: MirrorEntry;
@@ -92,15 +93,10 @@ describe("supply chain: rebuild:local signs and attests what it publishes; image
         const started = Date.now();
         bin = await ensureCosign();
         pub = (await ensureLocalKeyPair(bin, LOCAL_KEY_PREFIX)).pub;
-        fs.writeFileSync(path.join(work, "config.yml"), `version: 0.1\nlog: {level: error}\nstorage:\n  filesystem: {rootdirectory: ${path.join(work, "data")}}\n  delete: {enabled: true}\nhttp:\n  addr: ${REGISTRY}\n`);
-        registry = spawn("docker-registry", ["serve", path.join(work, "config.yml")], { stdio: "ignore" });
-        for (let i = 0; i < 60 && !(await fetch(`http://${REGISTRY}/v2/`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 250));
-        debian = await serveDebianMirror(path.join(work, "debian-mirror"));
-        const entries = await debianMirrorEntries();
-        const present = await fillMirror(DEFAULT_MIRROR_ROOT, entries, (m) => process.stderr.write(`${m}\n`));
-        const served = entries.filter((e) => present.includes(e.version) && e.version.startsWith("3.13."));
-        py = served.find((e) => e.version === "3.13.15") ?? served[0];
-        assert.ok(py, "the python.org mirror serves no 3.13 release");
+        await registry.start();
+        // The port the rebuild test uses: the mirror URL is a build arg, so one URL reuses its builds.
+        debian = await serveDebianMirror(path.join(work, "debian-mirror"), Number(process.env.DEBIAN_MIRROR_PORT ?? 8766));
+        py = await servedPython("3.13", "3.13.15");
         python = await sharedMirror(py.version);
         const locks = path.join(work, "locks");
         fs.cpSync(path.join(ROOT, "image", "locks"), locks, { recursive: true });
@@ -124,7 +120,7 @@ describe("supply chain: rebuild:local signs and attests what it publishes; image
         process.stderr.write(`      setup (cosign, mirrors, rebuild:local with signing): ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
     });
     after(async () => {
-        if (registry && registry.exitCode === null) await new Promise((r) => { registry.once("exit", r); registry.kill("SIGTERM"); });
+        await registry.stop();
         await debian?.close();
         await python?.close();
         fs.rmSync(work, { recursive: true, force: true });
