@@ -165,6 +165,7 @@ export class DistrolessPythonImage extends pulumi.ComponentResource {
     constructor(name: string, args: DistrolessPythonImageArgs, opts?: pulumi.ComponentResourceOptions) {
         super("distroless-python:images:DistrolessPythonImage", name, {}, opts);
         let shape: ImageSpec;
+        let request: ImageBuildRequest;
         try {
             validateImageArgs(args);
             checkDockerBuildEnvironment(process.env);
@@ -172,7 +173,10 @@ export class DistrolessPythonImage extends pulumi.ComponentResource {
             if (args.pythonVersion !== undefined && args.pythonVersion !== locked.version) {
                 throw new Error(`DistrolessPythonImage arg "pythonVersion": ${JSON.stringify(args.pythonVersion)} differs from the lock's ${locked.version} (${args.lockFile}); accepted: the lock's version (re-resolve the lock)`);
             }
-            shape = imageBuildSpec(imageRequest(args));
+            // Read the context and stage the lock once; the spec is rendered again below only
+            // to add the repository URL, which is known once the repository exists.
+            request = imageRequest(args);
+            shape = imageBuildSpec(request);
         } catch (e) {
             throw new pulumi.ResourceError((e as Error).message, this);
         }
@@ -180,8 +184,7 @@ export class DistrolessPythonImage extends pulumi.ComponentResource {
         this.tag = shape.tag;
         this.buildId = shape.buildId;
         const repositoryUrl = pulumi.output(args.repositoryUrl).apply((u) => u.replace(/\/+$/, ""));
-        // The registry's URL is known only once the repository exists: the spec is rendered again with it.
-        const spec = repositoryUrl.apply((url) => imageBuildSpec(imageRequest(args, url)));
+        const spec = repositoryUrl.apply((url) => imageBuildSpec({ ...request, repository: url }));
         const secretValues = args.extraCa !== undefined ? { [EXTRA_CA_SECRET]: pulumi.secret(args.extraCa) } : undefined;
 
         // One build at a time, each with a token fetched when it starts.

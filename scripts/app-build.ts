@@ -19,7 +19,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { appBuildSpec, appTag as specAppTag, EXTRA_CA_SECRET, readAppSources } from "../components/buildSpec";
 import { buildxArgs as renderBuildxArgs } from "../components/buildRender";
-import { DIGEST_PATTERN, type Platform, PLATFORMS } from "../components/constants";
+import { type Platform, PLATFORMS } from "../components/constants";
+import { metadataDigest } from "./image-build";
 
 const ROOT = path.resolve(__dirname, "..");
 export const APP_CONTEXT = path.join(ROOT, "app");
@@ -135,8 +136,7 @@ export async function buildApp(o: AppBuildOptions): Promise<string> {
     const tag = o.tag ?? `${name}:${appTag(builderImage, runtimeImage)}`;
     const metadata = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "app-build-")), "metadata.json");
     await run("docker", buildxArgs({ ...o, builderImage, runtimeImage }, tag, metadata), false);
-    const digest = String(JSON.parse(fs.readFileSync(metadata, "utf8"))["containerimage.digest"] ?? "");
-    if (o.push && !DIGEST_PATTERN.test(digest)) throw new Error(`docker buildx reported no manifest digest for ${tag}`);
+    const digest = o.push ? metadataDigest(metadata) : "";
     fs.rmSync(path.dirname(metadata), { recursive: true, force: true });
     return o.push ? `${tag.replace(/:[^:/]+$/, "")}@${digest}` : tag;
 }

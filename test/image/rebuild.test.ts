@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { serveDebianMirror, type RunningDebianMirror } from "../../scripts/debian-mirror";
 import { LocalRegistry, servedPython } from "../../scripts/lib/localRegistry";
+import { manifestDigest, tags } from "../../scripts/local/registry";
 import { type MirrorEntry, type RunningMirror, sharedMirror } from "../../scripts/python-mirror";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -23,14 +24,7 @@ async function tagMap(): Promise<TagMap> {
     const out: TagMap = {};
     const catalog = (await (await fetch(`http://${REGISTRY}/v2/_catalog?n=1000`)).json()) as { repositories: string[] };
     for (const repo of catalog.repositories) {
-        const tags = ((await (await fetch(`http://${REGISTRY}/v2/${repo}/tags/list`)).json()) as { tags: string[] | null }).tags ?? [];
-        for (const tag of tags) {
-            const res = await fetch(`http://${REGISTRY}/v2/${repo}/manifests/${tag}`, {
-                method: "HEAD",
-                headers: { Accept: "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json" },
-            });
-            out[`${repo}:${tag}`] = res.headers.get("docker-content-digest") ?? "?";
-        }
+        for (const tag of await tags(REGISTRY, repo)) out[`${repo}:${tag}`] = (await manifestDigest(REGISTRY, repo, tag)) ?? "?";
     }
     return out;
 }
