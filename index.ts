@@ -6,7 +6,7 @@ import { loadConfig, lockedApp, lockedImageSet, readPythonVersions, readReleaseL
 import { ArtifactRepository, digestRefs, distrolessPythonImages, GunicornApp, immutableTags, kubernetesProvider, resolvePythonBuilds, SampleAppImage } from "./components";
 import { rebuildMatrix, ScheduledRebuild } from "./components";
 import { GitHubWorkloadIdentity, RELEASE_PREFIX } from "./components";
-import { SigningKey } from "./components";
+import { attestationNoteName, SigningKey, signingKeyUri } from "./components";
 
 /**
  * The whole program as a function, so one process can run it more than once: the Automation
@@ -97,6 +97,14 @@ const app = appRef !== undefined ? new GunicornApp("sample-app", {
     },
 }, kubernetes ? { providers: { kubernetes } } : undefined) : undefined;
 
+// The key the rebuild signs with, named before either exists: the trigger's build passes it,
+// and the key's signer grants go to the rebuild's build account (SigningKey below).
+const signingLocation = config.signingLocation === "" ? config.gcpRegion : config.signingLocation;
+const rebuildSigning = config.signingEnabled ? {
+    keyUri: signingKeyUri({ project: config.gcpProject, location: signingLocation }),
+    attestationNote: config.binaryAuthorization === "off" ? undefined : attestationNoteName(config.gcpProject),
+} : undefined;
+
 // The scheduled rebuild: the one producer of the moving tags, owned by one project (dev's,
 // rebuildEnabled). Its build is derived from the same config as the images above.
 const rebuild = config.rebuildEnabled ? new ScheduledRebuild("rebuild", {
@@ -112,12 +120,13 @@ const rebuild = config.rebuildEnabled ? new ScheduledRebuild("rebuild", {
     notificationChannels: config.rebuildNotificationChannel === "" ? [] : [config.rebuildNotificationChannel],
     enableApis: config.enableApis,
     runner: { baseImage: config.baseImage, extraCa, buildOnPreview: config.buildOnPreview },
+    signing: rebuildSigning,
 }, { dependsOn: [repository!] }) : undefined;
 
 // The key the rebuild signs and attests published images with (issue 13); the build account signs.
 const signing = config.signingEnabled ? new SigningKey("signing", {
     project: config.gcpProject,
-    location: config.signingLocation === "" ? config.gcpRegion : config.signingLocation,
+    location: signingLocation,
     signers: rebuild ? [rebuild.buildAccount.email.apply((e) => `serviceAccount:${e}`)] : [],
     binaryAuthorization: config.binaryAuthorization,
     enableApis: config.enableApis,

@@ -5,7 +5,7 @@
 // `gcloud builds submit --config` reads and what `render` writes as cloudbuild.json) and
 // converted to the provider's `TriggerBuild` input shape with one rename table.
 import type { types } from "@pulumi/gcp";
-import { LEASE_OBJECT, RebuildMachineType, REBUILD_LIMITS, REBUILD_MACHINE_TYPES, RELEASE_PREFIX } from "./rebuildDefaults";
+import { LEASE_OBJECT, RebuildMachineType, REBUILD_LIMITS, REBUILD_MACHINE_TYPES, RELEASE_PREFIX, RUNNER_COSIGN } from "./rebuildDefaults";
 
 /** What the rebuild builds: the stack's image matrix. */
 export interface RebuildMatrix {
@@ -69,7 +69,24 @@ export interface RebuildBuildSpec extends RebuildMatrix {
     serviceAccount: string;
     /** Build tags (filterable in the console and in logs). */
     tags: string[];
+    /** Signing (the stack's SigningKey); undefined: the rebuild publishes unsigned images (and says so). */
+    signing?: RebuildSigning;
 }
+
+/** How the rebuild signs what it publishes (components/signingKey.ts). */
+export interface RebuildSigning {
+    /** The pinned KMS key version, `gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N`. */
+    keyUri: string;
+    /**
+     * The Binary Authorization attestor's note, `projects/P/notes/N`: the rebuild also creates
+     * an attestation occurrence on it for every published digest. Default: none (no attestor).
+     */
+    attestationNote?: string;
+}
+
+/** A pinned KMS key version as cosign's gcpkms:// signer names it. */
+const KMS_KEY_URI = /^gcpkms:\/\/projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+\/cryptoKeyVersions\/[0-9]+$/;
+const NOTE_NAME = /^projects\/[^/]+\/notes\/[^/]+$/;
 
 /** One Cloud Build step in the v1 REST shape (the subset the rebuild uses). */
 export interface CloudBuildStep {
@@ -124,6 +141,9 @@ export function rebuildCliArgs(spec: Omit<RebuildBuildSpec, "runnerImage" | "sou
         "--lease", lease,
         "--release", release,
         "--source-generation", spec.sourceGeneration,
+        // The runner's cosign (the script would otherwise look for a cosign:install build).
+        ...(spec.signing ? ["--sign-key", spec.signing.keyUri, "--cosign", RUNNER_COSIGN] : []),
+        ...(spec.signing?.attestationNote ? ["--attestation-note", spec.signing.attestationNote] : []),
     ];
 }
 
@@ -213,6 +233,11 @@ export function validateRebuildSpec(spec: RebuildBuildSpec): void {
     for (const key of ["registry", "pythonMirror", "debianMirror", "debianSecurityMirror", "baseImage", "stateBucket", "runnerImage"] as const) {
         if (spec[key].includes("$")) fail(key, spec[key], "a value without \"$\" (Cloud Build would substitute it)");
     }
+    if (spec.signing && !KMS_KEY_URI.test(spec.signing.keyUri)) {
+        fail("signing.keyUri", spec.signing.keyUri, "gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N (the version pinned)");
+    }
+    const note = spec.signing?.attestationNote;
+    if (note !== undefined && !NOTE_NAME.test(note)) fail("signing.attestationNote", note, "projects/<project>/notes/<note>");
 }
 
 /** The whole build, validated. */

@@ -32,6 +32,9 @@ export const SCHEDULED_REBUILD_DEFAULTS = {
 export const LEASE_OBJECT = "rebuild/lease.json";
 export const RELEASE_PREFIX = "release/";
 
+/** Where the runner image has cosign (rebuild/runner/Dockerfile); the rebuild step passes it as `--cosign`. */
+export const RUNNER_COSIGN = "/usr/local/bin/cosign";
+
 /** Limits of the numeric settings (config schema and the component's validation share them). */
 export const REBUILD_LIMITS = {
     /** Cloud Build accepts 10 min .. 24 h. */

@@ -31,6 +31,49 @@ export function readRunnerPins(file: string): RunnerTarballPin[] {
     });
 }
 
+/** One Go tool the runner builds from the Go module proxy (rebuild/runner/pins.json goModules). */
+export interface RunnerGoPin {
+    /** Build-arg prefix: `<arg>_PACKAGE`, `<arg>_VERSION`. */
+    arg: string;
+    module: string;
+    /** The main package, inside `module`. */
+    package: string;
+    /** A release tag, `vX.Y.Z`. */
+    version: string;
+}
+
+/** Reads and checks the runner's Go pins; errors name the file, the entry and the field. */
+export function readRunnerGoPins(file: string): RunnerGoPin[] {
+    const doc = JSON.parse(fs.readFileSync(file, "utf8")) as { goModules?: unknown };
+    if (!Array.isArray(doc.goModules)) throw new Error(`${file}: expected "goModules": [...]`);
+    return doc.goModules.map((t: Record<string, unknown>, i: number) => {
+        for (const [field, pattern] of [["arg", /^[A-Z][A-Z0-9_]*$/], ["module", /^[a-z0-9.-]+(\/[A-Za-z0-9._-]+)+$/], ["package", /^[a-z0-9.-]+(\/[A-Za-z0-9._-]+)+$/], ["version", /^v[0-9]+\.[0-9]+\.[0-9]+$/]] as const) {
+            if (typeof t[field] !== "string" || !pattern.test(t[field] as string)) {
+                throw new Error(`${file}: goModules[${i}].${field} ${JSON.stringify(t[field])} is not valid; accepted: ${pattern.source}`);
+            }
+        }
+        if (!(t.package as string).startsWith(`${t.module as string}/`)) throw new Error(`${file}: goModules[${i}].package ${t.package as string} is not inside module ${t.module as string}`);
+        return t as unknown as RunnerGoPin;
+    });
+}
+
+/** The Go toolchain the runner's Go builds run (`goToolchain`, e.g. `go1.26.11`); the error names the file. */
+export function readRunnerGoToolchain(file: string): string {
+    const v = (JSON.parse(fs.readFileSync(file, "utf8")) as { goToolchain?: unknown }).goToolchain;
+    if (typeof v !== "string" || !/^go[0-9]+\.[0-9]+\.[0-9]+$/.test(v)) throw new Error(`${file}: goToolchain ${JSON.stringify(v)} is not valid; accepted: a Go release such as "go1.26.11"`);
+    return v;
+}
+
+/** Every pin of the runner as build args: the tarballs', the Go tools' (`<ARG>_PACKAGE`, `<ARG>_VERSION`) and `GO_TOOLCHAIN`. */
+export function runnerPinArgs(file: string): Record<string, string> {
+    const args: Record<string, string> = { ...runnerBuildArgs(readRunnerPins(file)), GO_TOOLCHAIN: readRunnerGoToolchain(file) };
+    for (const p of readRunnerGoPins(file)) {
+        args[`${p.arg}_PACKAGE`] = p.package;
+        args[`${p.arg}_VERSION`] = p.version;
+    }
+    return args;
+}
+
 /** The runner's build args: `<ARG>_VERSION` and `<ARG>_INTEGRITY` per pinned tarball. */
 export function runnerBuildArgs(pins: RunnerTarballPin[]): Record<string, string> {
     const args: Record<string, string> = {};
@@ -92,7 +135,7 @@ export class RebuildRunnerImage extends pulumi.ComponentResource {
             BASE_IMAGE: args.baseImage ?? "debian:trixie-slim",
             ...(args.debianMirror === undefined ? {} : { DEBIAN_MIRROR: args.debianMirror }),
             ...(args.debianSecurityMirror === undefined ? {} : { DEBIAN_SECURITY_MIRROR: args.debianSecurityMirror }),
-            ...runnerBuildArgs(readRunnerPins(path.join(contextDir, "pins.json"))),
+            ...runnerPinArgs(path.join(contextDir, "pins.json")),
         };
         const repo = pulumi.interpolate`${pulumi.output(args.repositoryUrl).apply((u) => u.replace(/\/+$/, ""))}/rebuild-runner`;
         const secrets: Record<string, pulumi.Input<string>> = {};

@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { rebuildAlerts } from "./rebuildAlerting";
-import { RebuildMatrix, rebuildBuild, toTriggerBuild } from "./rebuildBuild";
+import { RebuildMatrix, rebuildBuild, RebuildSigning, toTriggerBuild } from "./rebuildBuild";
 import { LEASE_OBJECT, RebuildMachineType, REBUILD_LIMITS, RELEASE_PREFIX, SCHEDULED_REBUILD_DEFAULTS } from "./rebuildDefaults";
 import { RebuildRunnerImage } from "./rebuildRunner";
 import { REBUILD_SOURCE_PATHS, sourceArchive, versionedBucket } from "./rebuildSource";
@@ -57,6 +57,12 @@ export interface ScheduledRebuildArgs {
     runner?: { contextDir?: string; baseImage?: string; extraCa?: pulumi.Input<string>; buildOnPreview?: pulumi.Input<boolean> };
     /** Labels on the buckets and the topic. Default: `{}` plus `managed-by: pulumi`. */
     labels?: Record<string, string>;
+    /**
+     * The key (and optionally the Binary Authorization note) the rebuild signs and attests
+     * with: the stack's SigningKey, whose signers must include {@link ScheduledRebuild.buildAccount}.
+     * Default: none (the rebuild publishes unsigned images and says so in its log).
+     */
+    signing?: RebuildSigning;
 }
 
 /** Checks the plain args; pure, the message names the arg and what is accepted. */
@@ -193,6 +199,7 @@ export class ScheduledRebuild extends pulumi.ComponentResource {
                         machineType: args.machineType ?? d.machineType,
                         serviceAccount,
                         tags: [name, pulumi.getStack()],
+                        signing: args.signing,
                     }));
                 } catch (e) {
                     throw new pulumi.ResourceError((e as Error).message, this);

@@ -54,6 +54,25 @@ export function validateSigningKeyArgs(args: SigningKeyArgs): void {
     if (b !== undefined && !["off", "attestor", "policy"].includes(b)) throw new Error(`SigningKey arg "binaryAuthorization": ${JSON.stringify(b)} is not supported; accepted: off, attestor, policy`);
 }
 
+/** The defaults of the key ring and key names (one place: the component and signingKeyUri). */
+export const SIGNING_KEY_DEFAULTS = { keyRing: "distroless-python", key: "image-signing" } as const;
+/** The Artifact Analysis note the attestor reads; the rebuild attaches its attestations to it. */
+export const ATTESTATION_NOTE_ID = "distroless-python-rebuild";
+
+/** `projects/P/notes/N` of the attestor's note (what `rebuild --attestation-note` takes). */
+export function attestationNoteName(project: string): string {
+    return `projects/${project}/notes/${ATTESTATION_NOTE_ID}`;
+}
+
+/**
+ * The pinned key version a SigningKey with these args signs with, as a plain string before
+ * the component exists: the rebuild's trigger needs it, and the key's signer grants need the
+ * rebuild's build account, so index.ts computes it first.
+ */
+export function signingKeyUri(args: Pick<SigningKeyArgs, "project" | "location" | "keyRing" | "key">): string {
+    return kmsKeyUri(args.project, args.location, args.keyRing ?? SIGNING_KEY_DEFAULTS.keyRing, args.key ?? SIGNING_KEY_DEFAULTS.key);
+}
+
 /** `gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N`: what `rebuild --sign-key` and `image:verify --key` take. */
 export function kmsKeyUri(project: string, location: string, keyRing: string, key: string, version = SIGNING_KEY_VERSION): string {
     return `gcpkms://projects/${project}/locations/${location}/keyRings/${keyRing}/cryptoKeys/${key}/cryptoKeyVersions/${version}`;
@@ -72,8 +91,8 @@ export class SigningKey extends pulumi.ComponentResource {
     constructor(name: string, args: SigningKeyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("distroless-python:signing:SigningKey", name, {}, opts);
         validateSigningKeyArgs(args);
-        const ringName = args.keyRing ?? "distroless-python";
-        const keyName = args.key ?? "image-signing";
+        const ringName = args.keyRing ?? SIGNING_KEY_DEFAULTS.keyRing;
+        const keyName = args.key ?? SIGNING_KEY_DEFAULTS.key;
         const binauthz = args.binaryAuthorization ?? "off";
         const apis = [...SIGNING_APIS, ...(binauthz === "off" ? [] : BINAUTHZ_APIS)];
         const services = (args.enableApis ?? true)
@@ -88,7 +107,7 @@ export class SigningKey extends pulumi.ComponentResource {
             versionTemplate: { algorithm: SIGNING_ALGORITHM, protectionLevel: "SOFTWARE" },
             labels: { "managed-by": "pulumi" },
         }, { parent: this, protect: true });
-        this.keyUri = kmsKeyUri(args.project, args.location, ringName, keyName);
+        this.keyUri = signingKeyUri(args);
 
         const signers = args.signers ?? [];
         signers.forEach((member, i) => {
@@ -108,24 +127,27 @@ export class SigningKey extends pulumi.ComponentResource {
         this.registerOutputs({ keyUri: this.keyUri, publicKeyPem: this.publicKeyPem, attestor: this.attestor?.name });
     }
 
-    /** A note and an attestor with the KMS public key; the signers may attach occurrences to the note. */
+    /**
+     * A note and an attestor with the KMS public key; the signers may attach occurrences to the
+     * note and create them. The rebuild creates each attestation with the Container Analysis
+     * API itself (scripts/rebuild/attestation.ts: note name and key version are its arguments),
+     * so it never reads the attestor and gets no attestorsViewer.
+     */
     private binaryAuthorization(name: string, project: string, signers: pulumi.Input<string>[], versionId: pulumi.Output<string>): gcp.binaryauthorization.Attestor {
         const note = new gcp.containeranalysis.Note(`${name}-note`, {
-            project, name: "distroless-python-rebuild",
+            project, name: ATTESTATION_NOTE_ID,
             attestationAuthority: { hint: { humanReadableName: "Published by the distroless-python rebuild" } },
         }, { parent: this });
         const attestor = new gcp.binaryauthorization.Attestor(`${name}-attestor`, {
-            project, name: "distroless-python-rebuild",
+            project, name: ATTESTATION_NOTE_ID,
             attestationAuthorityNote: {
                 noteReference: note.name,
                 publicKeys: [{ id: pulumi.interpolate`//cloudkms.googleapis.com/v1/${versionId}`, pkixPublicKey: { publicKeyPem: this.publicKeyPem, signatureAlgorithm: BINAUTHZ_SIGNATURE_ALGORITHM } }],
             },
         }, { parent: this });
         signers.forEach((member, i) => {
-            // Attaching an attestation occurrence to the note, and reading the attestor
-            // (`gcloud container binauthz attestations sign-and-create` looks it up).
+            // Attaching an attestation occurrence to this note (containeranalysis.notes.attachOccurrence).
             new gcp.containeranalysis.NoteIamMember(`${name}-attacher-${i}`, { project, note: note.name, role: "roles/containeranalysis.notes.attacher", member }, { parent: this });
-            new gcp.binaryauthorization.AttestorIamMember(`${name}-attestor-viewer-${i}`, { project, attestor: attestor.name, role: "roles/binaryauthorization.attestorsViewer", member }, { parent: this });
             // Occurrences are project resources: Artifact Analysis has no narrower grant to create them.
             new gcp.projects.IAMMember(`${name}-occurrences-${i}`, { project, role: "roles/containeranalysis.occurrences.editor", member }, { parent: this });
         });

@@ -28,6 +28,7 @@ import { fileLease, gcsLease, type Lease, LeaseHeldError } from "./rebuild/lease
 import { parseRebuildArgs, type RebuildOptions } from "./rebuild/options";
 import { createIndex, docker, moveTag, publishedRevision } from "./rebuild/registry";
 import { dirRelease, gcsRelease, type ReleaseTarget } from "./rebuild/release";
+import { attestPublished } from "./rebuild/attestation";
 import { signImage } from "./rebuild/sign";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -198,6 +199,8 @@ async function rebuildOne(o: RebuildOptions, flavor: Flavor, minor: string): Pro
         runHook("REBUILD_HOOK_AFTER_IMMUTABLE", `${spec.repo}:${spec.tag}`);
         // Signed and attested before any moving tag names it (issue 13).
         await signImage(o, { spec, flavor, minor, variant, index, manifests: o.platforms.map((p) => ({ platform: p, digest: digests[p][variant]! })), lockFile: lock }, log);
+        // And, where this stack owns an attestor, Binary Authorization's attestation of each digest.
+        await attestPublished(o, [index, ...o.platforms.map((p) => digests[p][variant]!)].map((d) => `${spec.repo}@${d}`), log);
         for (const tag of movingTags(minor, spec.version, variant)) await moveTag(spec.repo, tag, index);
         log(`${id} ${variant}: published ${spec.repo}:${spec.tag} = ${index}; moved ${movingTags(minor, spec.version, variant).join(", ")}`);
         images.push({ variant, tag: spec.tag, digest: index, ref: `${spec.repo}@${index}` });

@@ -20,7 +20,8 @@ export function parseGsUrl(url: string): { bucket: string; object: string } {
     return { bucket: m[1], object: m[2] };
 }
 
-async function metadataToken(): Promise<string> {
+/** A token of the metadata server's account (the build's service account in Cloud Build). */
+export async function metadataToken(): Promise<string> {
     const res = await fetch("http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token", { headers: { "Metadata-Flavor": "Google" } });
     if (!res.ok) throw new Error(`metadata server refused a token (HTTP ${res.status}): run inside Cloud Build, or set STORAGE_EMULATOR_HOST`);
     return ((await res.json()) as { access_token: string }).access_token;

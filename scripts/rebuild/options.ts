@@ -35,13 +35,15 @@ export interface RebuildOptions {
     signKey?: string;
     /** cosign binary; default: the `npm run cosign:install` build. */
     cosign?: string;
+    /** Binary Authorization: the attestor's note (`projects/P/notes/N`); each published digest gets an attestation occurrence on it (needs a gcpkms:// --sign-key; rebuild:local skips it). */
+    attestationNote?: string;
     local: boolean;
 }
 
 export const USAGE = "usage: rebuild --registry HOST[/PATH] [--minors 3.13,3.14] [--flavors upstream,debian] [--variants runtime,debug,builder] " +
     "[--platforms linux/amd64,linux/arm64] [--python-mirror URL] [--debian-mirror URL] [--debian-security-mirror URL] [--base-image REF] " +
     "[--locks-dir DIR] [--lease gs://B/O | --lease-file FILE] [--release gs://B/P/ | --release-dir DIR] [--source-generation N] " +
-    "[--python-version X.Y.Z --python-sha256 HEX] [--fast] [--no-refresh] [--bump|--no-bump] [--wait SECONDS] [--builder NAME] [--sign-key gcpkms://...|FILE] [--cosign PATH]";
+    "[--python-version X.Y.Z --python-sha256 HEX] [--fast] [--no-refresh] [--bump|--no-bump] [--wait SECONDS] [--builder NAME] [--sign-key gcpkms://...|FILE] [--cosign PATH] [--attestation-note projects/P/notes/N]";
 
 const LOOPBACK = /^(127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|localhost):[0-9]{1,5}(\/[a-z0-9._/-]+)?$/;
 const URL_RE = /^https?:\/\/\S+[^/]$/;
@@ -70,7 +72,7 @@ export function parseRebuildArgs(argv: string[], local: boolean): RebuildOptions
             "release-dir": { type: "string" }, "source-generation": { type: "string" }, "python-version": { type: "string" },
             "python-sha256": { type: "string" }, fast: { type: "boolean" }, "no-refresh": { type: "boolean" }, bump: { type: "boolean" },
             "no-bump": { type: "boolean" }, wait: { type: "string" }, builder: { type: "string" },
-            "sign-key": { type: "string" }, cosign: { type: "string" },
+            "sign-key": { type: "string" }, cosign: { type: "string" }, "attestation-note": { type: "string" },
         },
     });
     const registry = values.registry?.replace(/\/+$/, "");
@@ -91,6 +93,9 @@ export function parseRebuildArgs(argv: string[], local: boolean): RebuildOptions
     if (values["python-sha256"] !== undefined && !/^[0-9a-f]{64}$/.test(values["python-sha256"])) throw new Error("option --python-sha256: not 64 lowercase hex digits");
     if (values["source-generation"] !== undefined && !/^[0-9]+$/.test(values["source-generation"])) throw new Error(`option --source-generation: ${JSON.stringify(values["source-generation"])} is not a GCS generation number`);
     if (values.bump && values["no-bump"]) throw new Error("options --bump and --no-bump exclude each other");
+    const note = values["attestation-note"];
+    if (note !== undefined && !/^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/notes\/[A-Za-z0-9_-]+$/.test(note)) throw new Error(`option --attestation-note: ${JSON.stringify(note)} is not valid; accepted: projects/<project>/notes/<note>`);
+    if (note !== undefined && !local && !values["sign-key"]?.startsWith("gcpkms://")) throw new Error("option --attestation-note needs --sign-key gcpkms://.../cryptoKeyVersions/N: the attestation is signed by the attestor's KMS key version");
     const wait = Number(values.wait ?? "0");
     if (!Number.isInteger(wait) || wait < 0 || wait > 7200) throw new Error(`option --wait: ${JSON.stringify(values.wait)} is not valid; accepted: whole seconds from 0 to 7200`);
     const minors = list("minors", values.minors, schema.pythonMinors.default, undefined, /^3\.[0-9]{1,2}$/);
@@ -123,6 +128,7 @@ export function parseRebuildArgs(argv: string[], local: boolean): RebuildOptions
         builder: values.builder,
         signKey: values["sign-key"] === undefined ? undefined : validateKeyRef("--sign-key", values["sign-key"]),
         cosign: values.cosign,
+        attestationNote: note,
         local,
     };
 }

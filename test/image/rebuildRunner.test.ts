@@ -7,14 +7,14 @@ import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import { AddressInfo } from "net";
-import { readRunnerPins, runnerBuildArgs } from "../../components/rebuildRunner";
+import { runnerPinArgs } from "../../components/rebuildRunner";
 
 const ROOT = path.join(__dirname, "..", "..");
 const CONTEXT = path.join(ROOT, "rebuild", "runner");
 const TAG = "rebuild-runner:test";
 const BASE = process.env.IMAGE_TEST_BASE ?? "debian:trixie-slim";
 const HOST_CA = process.env.EXTRA_CA_FILE ?? "/etc/ssl/certs/ca-certificates.crt";
-const pins = runnerBuildArgs(readRunnerPins(path.join(CONTEXT, "pins.json")));
+const pins = runnerPinArgs(path.join(CONTEXT, "pins.json"));
 
 interface Result { code: number; stdout: string; stderr: string }
 
@@ -73,6 +73,12 @@ describe("rebuild runner image (local engine)", function () {
         assert.strictEqual(r.code, 0, r.stderr);
         assert.deepStrictEqual(r.stdout.trim().split("\n"), [`v${pins.NODE_VERSION}`, pins.NPM_VERSION]);
         assert.strictEqual(pins.NODE_VERSION.split(".")[0], "24");
+    });
+    it("has the pinned cosign (the one cosign:install builds), a static binary that runs with no network", async () => {
+        const r = await inRunner("cosign version 2>&1; ldd /usr/local/bin/cosign 2>&1 | tr -d '\\t'");
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.match(r.stdout, new RegExp(`GitVersion:\\s+${pins.COSIGN_VERSION.replace(/\./g, "\\.")}\\n`));
+        assert.match(r.stdout, /statically linked|not a dynamic executable/);
     });
     it("has the Docker CLI with the buildx plugin", async () => {
         const r = await inRunner("docker --version && docker buildx version");

@@ -8,7 +8,7 @@ import { ProgramRun, Registration, reveal, runProgram } from "../../scripts/lib/
 import { ProtoSchema } from "../../scripts/lib/protoJson";
 import { LEASE_OBJECT, REBUILD_MACHINE_TYPES, RELEASE_PREFIX } from "../../components/rebuildDefaults";
 import { fromTriggerBuild, rebuildBuild, RebuildBuildSpec, toTriggerBuild, validateRebuildSpec } from "../../components/rebuildBuild";
-import { readRunnerPins, runnerBuildArgs, runnerTag } from "../../components/rebuildRunner";
+import { readRunnerGoPins, readRunnerPins, runnerPinArgs, runnerTag } from "../../components/rebuildRunner";
 import { stateObjectCondition, validateScheduledRebuildArgs } from "../../components/scheduledRebuild";
 import { REBUILD_SOURCE_PATHS, sourceArchive } from "../../components/rebuildSource";
 import { parseRebuildArgs } from "../../scripts/rebuild/options";
@@ -25,6 +25,15 @@ const BASE = {
     "distroless-python:locksDir": "test/fixtures/locks",
     "distroless-python:pythonMinors": JSON.stringify(["3.13", "3.14"]),
 };
+
+/**
+ * The project-level grants the stack may make, each with the reason no narrower scope exists.
+ * Anything else project-wide fails the IAM tests.
+ */
+const PROJECT_GRANT_ALLOW_LIST: [role: string, reason: string][] = [
+    ["roles/logging.logWriter", "logging.logEntries.create can only be granted on a project, folder or organisation; the build logs to Cloud Logging (CLOUD_LOGGING_ONLY)"],
+    ["roles/containeranalysis.occurrences.editor", "Binary Authorization attestations are Artifact Analysis occurrences, project resources: containeranalysis.occurrences.create has no narrower scope (the note grant, notes.attacher, is on the one note)"],
+];
 
 const ofType = (run: ProgramRun, type: string) => run.registrations.filter((r) => r.type === type);
 const one = (run: ProgramRun, type: string): Registration => {
@@ -259,6 +268,16 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
                 ["gcp:projects/iAMMember:IAMMember", PROJECT, "roles/logging.logWriter", `serviceAccount:${BUILD_ACCOUNT}`],
             ]);
         });
+        it("with signing and a Binary Authorization attestor, every project-level grant is on the allow-list, each for its reason", async () => {
+            const signed = await runProgram({ stack: "dev", overrides: { ...BASE, "distroless-python:signingEnabled": "true", "distroless-python:binaryAuthorization": "attestor" } });
+            const projectLevel = grants(signed).filter((g) => /^gcp:(projects|organizations|folder)\//.test(g.type));
+            assert.deepStrictEqual(projectLevel.map((g) => [g.type, g.inputs.project, g.inputs.role, g.inputs.member]).sort(), PROJECT_GRANT_ALLOW_LIST.map(([role]) => ["gcp:projects/iAMMember:IAMMember", PROJECT, role, `serviceAccount:${BUILD_ACCOUNT}`]).sort());
+            for (const g of grants(signed)) {
+                const scoped = ["repository", "bucket", "topic", "cryptoKeyId", "note"].some((k) => typeof g.inputs[k] === "string");
+                const allowed = g.type === "gcp:projects/iAMMember:IAMMember" && PROJECT_GRANT_ALLOW_LIST.some(([role]) => role === g.inputs.role);
+                assert.ok(scoped || allowed, `${g.type} ${g.name} (${g.inputs.role as string}) is neither scoped to one resource nor on the allow-list`);
+            }
+        });
         it("the build account has exactly: writer on this repository, read on the source bucket, conditioned object use on the state bucket, log writing", () => {
             const mine = grants(run).filter((g) => g.inputs.member === `serviceAccount:${BUILD_ACCOUNT}`);
             const scope = (g: Registration) => (g.inputs.repository ?? g.inputs.bucket ?? g.inputs.topic ?? `project ${g.inputs.project as string}`) as string;
@@ -317,9 +336,10 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
             assert.deepStrictEqual(inputs.platforms, ["linux/amd64"]);
             assert.strictEqual(inputs.push, true);
             assert.strictEqual(runner().options.retainOnDelete, true);
-            const pins = runnerBuildArgs(readRunnerPins(path.join(ROOT, "rebuild", "runner", "pins.json")));
+            const pins = runnerPinArgs(path.join(ROOT, "rebuild", "runner", "pins.json"));
             assert.deepStrictEqual(inputs.buildArgs, { BASE_IMAGE: "debian:trixie-slim", DEBIAN_MIRROR: "http://deb.debian.org/debian", DEBIAN_SECURITY_MIRROR: "http://deb.debian.org/debian-security", ...pins });
             assert.strictEqual(pins.NODE_VERSION.split(".")[0], "24");
+            assert.strictEqual(readRunnerPins(path.join(ROOT, "rebuild", "runner", "pins.json")).length, 3);
             assert.match((inputs.tags as string[])[0], /:runner-[0-9a-f]{12}$/);
         });
         it("its tag changes exactly when a context file or a build arg changes", () => {
@@ -331,6 +351,29 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
             assert.notStrictEqual(runnerTag(dir, { BASE_IMAGE: "debian:trixie-20260101-slim" }), before, "another base image");
             fs.appendFileSync(path.join(dir, "packages.txt"), "jq\n");
             assert.notStrictEqual(runnerTag(dir, args), before, "another package list");
+        });
+        it("has cosign built from the Go module proxy at the version cosign:install builds (tools/cosign.json), passed as build args", () => {
+            const [cosign, ...others] = readRunnerGoPins(path.join(ROOT, "rebuild", "runner", "pins.json"));
+            const tool = JSON.parse(fs.readFileSync(path.join(ROOT, "tools", "cosign.json"), "utf8")) as { module: string; package: string; version: string };
+            assert.deepStrictEqual([cosign.arg, cosign.module, cosign.package, cosign.version, others.length], ["COSIGN", tool.module, tool.package, tool.version, 0]);
+            const args = runner().inputs.buildArgs as Record<string, string>;
+            assert.deepStrictEqual([args.COSIGN_PACKAGE, args.COSIGN_VERSION], [tool.package, tool.version]);
+            // The toolchain is pinned too (GOTOOLCHAIN=auto would pick whatever Go is newest that day), at least the Go the project's tools need.
+            const goMinimum = (JSON.parse(fs.readFileSync(path.join(ROOT, "tools", "versions.json"), "utf8")) as { go: { minimum: string } }).go.minimum;
+            assert.match(args.GO_TOOLCHAIN, new RegExp(`^go${goMinimum.replace(".", "\\.")}\\.[0-9]+$`));
+            // The Dockerfile builds exactly that package at that version, with the checksum database on, and installs it where the step's --cosign points.
+            const dockerfile = fs.readFileSync(path.join(ROOT, "rebuild", "runner", "Dockerfile"), "utf8");
+            assert.match(dockerfile, /go install [^\n]*"\$\{COSIGN_PACKAGE\}@\$\{COSIGN_VERSION\}"/);
+            assert.doesNotMatch(dockerfile, /GOSUMDB=off|GONOSUMDB|GOFLAGS=-insecure|GOINSECURE|GOTOOLCHAIN=auto/);
+            assert.match(dockerfile, /GOTOOLCHAIN="\$GO_TOOLCHAIN"/);
+            assert.match(dockerfile, /^COPY --from=cosign \/out\/cosign \/usr\/local\/bin\/cosign$/m);
+        });
+        it("go pins outside their module fail naming the file, the entry and the field", () => {
+            const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pins-")), "pins.json");
+            fs.writeFileSync(file, JSON.stringify({ goModules: [{ arg: "COSIGN", module: "github.com/sigstore/cosign/v2", package: "github.com/x/cosign", version: "v2.6.5" }] }));
+            assert.throws(() => readRunnerGoPins(file), { message: `${file}: goModules[0].package github.com/x/cosign is not inside module github.com/sigstore/cosign/v2` });
+            fs.writeFileSync(file, JSON.stringify({ goModules: [{ arg: "COSIGN", module: "m.io/a", package: "m.io/a/b", version: "latest" }] }));
+            assert.throws(() => readRunnerGoPins(file), /goModules\[0\]\.version "latest" is not valid/);
         });
         it("pins with a malformed integrity fail naming the file, the entry and the field", () => {
             const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pins-")), "pins.json");

@@ -8,8 +8,11 @@ import { validateKeyRef } from "../../scripts/signing/cosign";
 import { attestationProblem, attestationStatements, validateDigestRef } from "../../scripts/signing/verify";
 import { mergeSboms, PROVENANCE_TYPE, provenancePredicate, SBOM_TYPE } from "../../scripts/signing/predicates";
 import { parseRebuildArgs } from "../../scripts/rebuild/options";
+import { kmsPublicKeyId } from "../../scripts/rebuild/attestation";
 import { releaseLockRefs } from "../../scripts/image-verify";
 import { validateCosignPin } from "../../scripts/cosign-install";
+import { reveal } from "../../scripts/lib/mockRuntime";
+import { RUNNER_COSIGN } from "../../components/rebuildDefaults";
 
 const PROJECT = "distroless-python-dev";
 const BUILD_ACCOUNT = `serviceAccount:rebuild-builder@${PROJECT}.iam.gserviceaccount.com`;
@@ -22,6 +25,17 @@ const one = (run: ProgramRun, type: string): Registration => {
 };
 const grants = (run: ProgramRun) => run.registrations.filter((r) => r.custom && typeof r.inputs.role === "string" && "member" in r.inputs);
 const KEY_ID = `projects/${PROJECT}/locations/europe-west1/keyRings/distroless-python/cryptoKeys/image-signing`;
+/** The rebuild step's arguments after `npm run --silent rebuild --`. */
+const rebuildArgs = (run: ProgramRun): string[] => {
+    const build = reveal(one(run, "gcp:cloudbuild/trigger:Trigger").inputs.build) as { steps: { id: string; args: string[] }[] };
+    const step = build.steps.find((s) => s.id === "rebuild");
+    assert.ok(step, "no rebuild step");
+    return step.args.slice(4);
+};
+const option = (args: string[], name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i < 0 ? undefined : args[i + 1];
+};
 
 describe("signing key (dev stack with signingEnabled, under mocks)", function () {
     this.timeout(120_000);
@@ -56,6 +70,27 @@ describe("signing key (dev stack with signingEnabled, under mocks)", function ()
         assert.match(run.outputs.signingPublicKey as string, /^-----BEGIN PUBLIC KEY-----\n/);
         assert.doesNotThrow(() => validateKeyRef("--sign-key", run.outputs.signingKey as string));
     });
+    it("the Cloud Build rebuild step signs with the stack's key version, with the runner's cosign", () => {
+        const args = rebuildArgs(run);
+        assert.strictEqual(option(args, "--sign-key"), run.outputs.signingKey);
+        assert.strictEqual(option(args, "--sign-key"), `gcpkms://${KEY_ID}/cryptoKeyVersions/1`);
+        assert.strictEqual(option(args, "--cosign"), RUNNER_COSIGN);
+        assert.strictEqual(option(args, "--attestation-note"), undefined, "no attestor, no attestation");
+        const parsed = parseRebuildArgs(args, false);
+        assert.deepStrictEqual([parsed.signKey, parsed.cosign, parsed.attestationNote], [run.outputs.signingKey, RUNNER_COSIGN, undefined]);
+    });
+    it("the key's signer grants go to the very account the trigger's builds run as", () => {
+        const trigger = one(run, "gcp:cloudbuild/trigger:Trigger").inputs;
+        const email = /^projects\/[^/]+\/serviceAccounts\/(.+)$/.exec(trigger.serviceAccount as string)?.[1];
+        const members = [...new Set(grants(run).filter((g) => g.type.startsWith("gcp:kms/")).map((g) => g.inputs.member))];
+        assert.deepStrictEqual(members, [`serviceAccount:${email}`]);
+        assert.strictEqual(members[0], BUILD_ACCOUNT);
+    });
+    it("without signingEnabled the step passes no signing option (the script then says it publishes unsigned images)", async () => {
+        const unsigned = await runProgram({ stack: "dev", overrides: { "distroless-python:locksDir": "test/fixtures/locks" } });
+        const args = rebuildArgs(unsigned);
+        for (const o of ["--sign-key", "--cosign", "--attestation-note"]) assert.ok(!args.includes(o), o);
+    });
     it("enables the KMS API without disabling it on destroy", () => {
         const kms = ofType(run, "gcp:projects/service:Service").find((s) => s.inputs.service === "cloudkms.googleapis.com");
         assert.ok(kms);
@@ -78,14 +113,24 @@ describe("signing key (dev stack with signingEnabled, under mocks)", function ()
             assert.match(note.publicKeys[0].pkixPublicKey.publicKeyPem, /BEGIN PUBLIC KEY/);
             assert.strictEqual(ofType(attestor, "gcp:binaryauthorization/policy:Policy").length, 0);
         });
-        it("attestor: the build account may attach occurrences to the note, read the attestor and create occurrences (a project resource), nothing more", () => {
+        it("attestor: the build account may attach occurrences to the note and create occurrences (a project resource), nothing more", () => {
             const mine = grants(attestor).filter((g) => g.inputs.member === BUILD_ACCOUNT && !g.type.startsWith("gcp:kms/"));
-            const binauthz = mine.filter((g) => /binaryauthorization|containeranalysis/.test(g.type) || /containeranalysis/.test(g.inputs.role as string));
-            assert.deepStrictEqual(binauthz.map((g) => [g.type, g.inputs.role]).sort(), [
-                ["gcp:binaryauthorization/attestorIamMember:AttestorIamMember", "roles/binaryauthorization.attestorsViewer"],
-                ["gcp:containeranalysis/noteIamMember:NoteIamMember", "roles/containeranalysis.notes.attacher"],
-                ["gcp:projects/iAMMember:IAMMember", "roles/containeranalysis.occurrences.editor"],
+            const binauthz = mine.filter((g) => /binaryauthorization|containeranalysis/.test(g.type) || /containeranalysis|binaryauthorization/.test(g.inputs.role as string));
+            assert.deepStrictEqual(binauthz.map((g) => [g.type, g.inputs.role, g.inputs.note ?? `project ${g.inputs.project as string}`]).sort(), [
+                ["gcp:containeranalysis/noteIamMember:NoteIamMember", "roles/containeranalysis.notes.attacher", "distroless-python-rebuild"],
+                ["gcp:projects/iAMMember:IAMMember", "roles/containeranalysis.occurrences.editor", `project ${PROJECT}`],
             ]);
+            // Nobody else gets a Binary Authorization or Artifact Analysis grant.
+            assert.deepStrictEqual(grants(attestor).filter((g) => /binaryauthorization|containeranalysis/.test(`${g.type} ${g.inputs.role as string}`) && g.inputs.member !== BUILD_ACCOUNT).map((g) => g.name), []);
+        });
+        it("attestor: the rebuild step attests on the attestor's note, with the key the attestor holds", () => {
+            const args = rebuildArgs(attestor);
+            assert.strictEqual(option(args, "--attestation-note"), `projects/${PROJECT}/notes/distroless-python-rebuild`);
+            assert.strictEqual(option(args, "--sign-key"), `gcpkms://${KEY_ID}/cryptoKeyVersions/1`);
+            const a = one(attestor, "gcp:binaryauthorization/attestor:Attestor").inputs.attestationAuthorityNote as { noteReference: string; publicKeys: { id: string }[] };
+            assert.strictEqual(`projects/${PROJECT}/notes/${a.noteReference}`, option(args, "--attestation-note"));
+            assert.strictEqual(kmsPublicKeyId(option(args, "--sign-key")!), a.publicKeys[0].id);
+            assert.strictEqual(parseRebuildArgs(args, false).attestationNote, `projects/${PROJECT}/notes/distroless-python-rebuild`);
         });
         it("policy: the project's one policy requires this attestor on every image, blocking and logging the rest", () => {
             const p = one(policy, "gcp:binaryauthorization/policy:Policy");
