@@ -2,8 +2,9 @@
  * npm run --silent bench:upstream [-- --rounds 5 --runs 15 --fast]
  *
  * The upstream-CPython images (issue 4) beside Debian's, in one run on one machine:
- *   - compressed/unpacked size and package count of each runtime (bench/image-bench.ts's
- *     measureImage), cold imports of the same module set (its coldImportMs: hardened
+ *   - compressed (gzip layers as pushed to a loopback registry), zstd -3 and unpacked size and
+ *     package count of each runtime (bench/lib/size.ts via image-bench's
+ *     measureImagesWithPackages), cold imports of the same module set (its coldImportMs: hardened
  *     container, uid 65532, read-only root), and the Google-equivalent for the ratio;
  *   - a CPU workload (bench/cpu_workload.py: nbody, json, regex, richards-style, strings)
  *     run in-container; the fair pair is upstream 3.13 (PGO+LTO) vs Debian's 3.13, both
@@ -23,7 +24,8 @@ import * as path from "node:path";
 import { docker, HARDENED } from "../image/checks/lib";
 import { parseBuildArgs, runBuild } from "../scripts/image-build";
 import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, serveMirror } from "../scripts/python-mirror";
-import { coldImportMs, measureImage, median, type ImageSizes } from "./image-bench";
+import { coldImportMs, measureImagesWithPackages, type ImageSizes } from "./image-bench";
+import { median } from "./lib/stats";
 
 const ROOT = path.resolve(__dirname, "..");
 const log = (m: string) => process.stderr.write(`[bench:upstream] ${m}\n`);
@@ -72,7 +74,8 @@ async function main(): Promise<void> {
     } finally {
         await mirror.close();
     }
-    for (const r of rows) if (!r.cpuOnly) r.sizes = measureImage(r.ref);
+    const sized = rows.filter((r) => !r.cpuOnly);
+    (await measureImagesWithPackages(sized.map((r) => r.ref))).forEach((s, i) => { sized[i].sizes = s; });
     for (let i = 0; i < rounds; i++) {
         // Alternate the order every round so drift (other load, thermal) hits both sides alike.
         const order = i % 2 ? [...rows].reverse() : rows;
@@ -87,6 +90,7 @@ async function main(): Promise<void> {
     const result = rows.map((r) => ({
         label: r.label, ref: r.ref, ...r.sizes,
         compressedMB: r.sizes ? +(r.sizes.compressedBytes / 1e6).toFixed(1) : null,
+        zstdMB: r.sizes ? +(r.sizes.zstdBytes / 1e6).toFixed(1) : null,
         coldImportMs: r.importMs.length ? +median(r.importMs).toFixed(1) : null,
         coldImportVsGoogle: google && r.importMs.length ? +(median(r.importMs) / median(google.importMs)).toFixed(2) : null,
         cpuWorkloadMs: r.cpuMs.length ? +median(r.cpuMs).toFixed(1) : null,
@@ -97,9 +101,9 @@ async function main(): Promise<void> {
     const md = [
         `# Upstream CPython images (${new Date().toISOString().slice(0, 10)}, ${rounds} alternating rounds, medians)`,
         "",
-        "| image | compressed MB | packages | cold imports ms | vs Google-eq | CPU workload ms | speed vs Debian 3.13 |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-        ...result.map((r) => `| ${r.label} | ${r.compressedMB ?? "-"} | ${r.packages ?? "-"} | ${r.coldImportMs ?? "-"} | ${r.coldImportVsGoogle ?? "-"} | ${r.cpuWorkloadMs ?? "-"} | ${r.cpuSpeedVsDebian313 ?? "-"} |`),
+        "| image | compressed MB (gzip layers as pushed) | zstd -3 MB | packages | cold imports ms | vs Google-eq | CPU workload ms | speed vs Debian 3.13 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ...result.map((r) => `| ${r.label} | ${r.compressedMB ?? "-"} | ${r.zstdMB ?? "-"} | ${r.packages ?? "-"} | ${r.coldImportMs ?? "-"} | ${r.coldImportVsGoogle ?? "-"} | ${r.cpuWorkloadMs ?? "-"} | ${r.cpuSpeedVsDebian313 ?? "-"} |`),
         "",
         `Command: npm run --silent bench:upstream -- --rounds ${rounds} --runs ${runs}${fast ? " --fast" : ""}`,
         "",
