@@ -10,8 +10,14 @@ export const END = "<!-- bench:end -->";
 interface ImageRow { compressedBytes: number; unpackedBytes: number; packages: number; coldImportMs: number }
 interface ImageBench { images: { ours: ImageRow; google: ImageRow; googlePyc: ImageRow } }
 interface UpstreamBench { rounds: number; fast: boolean; results: { label: string; compressedMB: number; packages: number; coldImportMs: number; cpuWorkloadMs?: number; cpuSpeedVsDebian313?: number }[] }
+// bench/app-results.json before issue 12 (medians of one ours/conventional pair) ...
 interface AppSide { rps: number; p99ms: number; compressed: number; readyFromStartMs: number }
-interface AppBench { date: string; ours: AppSide; conventional: AppSide }
+interface AppBenchV1 { schema?: undefined; date: string; ours: AppSide; conventional: AppSide }
+// ... and since (schema 2, bench/lib/appReport.ts): rows with a min/median/max spread per figure.
+interface Spread { min: number; median: number; max: number }
+interface AppRowV2 { label: string; size: { gzipBytes: number; zstdBytes: number }; figures: { cpuMsPerRequest: Spread; rps: Spread; p99ms: Spread; readyFromStartMs: Spread } }
+interface AppBenchV2 { schema: 2; date: string; method: { rounds: number }; rows: AppRowV2[] }
+type AppBench = AppBenchV1 | AppBenchV2;
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 const ms = (x: number) => Math.round(x).toString();
@@ -33,16 +39,33 @@ export function renderBenchTables(root: string): string {
         `| Google's distroless python3 equivalent (its 38 packages, no .pyc) | ${mb(image.google.compressedBytes)} MB | ${mb(image.google.unpackedBytes)} MB | ${image.google.packages} | ${ms(image.google.coldImportMs)} ms |`,
         `| the same with .pyc added | ${mb(image.googlePyc.compressedBytes)} MB | ${mb(image.googlePyc.unpackedBytes)} MB | ${image.googlePyc.packages} | ${ms(image.googlePyc.coldImportMs)} ms |`,
         "",
-        "| sample Gunicorn app | compressed | requests/s | p99 | start to ready |",
-        "| --- | ---: | ---: | ---: | ---: |",
-        `| on our runtime | ${mb(app.ours.compressed)} MB | ${Math.round(app.ours.rps)} | ${ms(app.ours.p99ms)} ms | ${ms(app.ours.readyFromStartMs)} ms |`,
-        `| on a conventional image (debian:trixie-slim + Debian's python3.13, shell, root) | ${mb(app.conventional.compressed)} MB | ${Math.round(app.conventional.rps)} | ${ms(app.conventional.p99ms)} ms | ${ms(app.conventional.readyFromStartMs)} ms |`,
+        ...appTable(app),
         "",
-        `Sources: \`npm run bench\` (bench/results/image-bench.md), \`npm run --silent bench:upstream\` (bench/results/upstream-bench.md), \`npm run --silent bench:app\` (bench/app-results.md, ${app.date.slice(0, 10)}); one run each on a shared 2-core machine. The app's requests/s is noisy there (single rounds varied about 2x): read it as parity, not as a speed-up.`,
+        `Sources: \`npm run bench\` (bench/results/image-bench.md), \`npm run --silent bench:upstream\` (bench/results/upstream-bench.md), \`npm run --silent bench:app\` (bench/app-results.md, ${app.date.slice(0, 10)}); one run each on a shared 2-core machine. ${app.schema === 2
+        ? `The app figures are min / median / max over ${app.method.rounds} alternating rounds, the server and wrk pinned to separate CPUs; CPU ms/request (the container's cgroup CPU time per request served) is the figure that holds on a busy machine.`
+        : "The app's requests/s is noisy there (single rounds varied about 2x): read it as parity, not as a speed-up."}`,
         "",
         END,
     ];
     return lines.join("\n");
+}
+
+function appTable(app: AppBench): string[] {
+    if (app.schema !== 2) {
+        return [
+            "| sample Gunicorn app | compressed | requests/s | p99 | start to ready |",
+            "| --- | ---: | ---: | ---: | ---: |",
+            `| on our runtime | ${mb(app.ours.compressed)} MB | ${Math.round(app.ours.rps)} | ${ms(app.ours.p99ms)} ms | ${ms(app.ours.readyFromStartMs)} ms |`,
+            `| on a conventional image (debian:trixie-slim + Debian's python3.13, shell, root) | ${mb(app.conventional.compressed)} MB | ${Math.round(app.conventional.rps)} | ${ms(app.conventional.p99ms)} ms | ${ms(app.conventional.readyFromStartMs)} ms |`,
+        ];
+    }
+    const sp = (s: Spread, f: (x: number) => string) => `${f(s.median)} (${f(s.min)}-${f(s.max)})`;
+    return [
+        "| sample Gunicorn app | compressed (gzip / zstd) | CPU ms/request | requests/s | p99 | start to ready |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        ...app.rows.map((r) => `| ${r.label} | ${mb(r.size.gzipBytes)} / ${mb(r.size.zstdBytes)} MB | ${sp(r.figures.cpuMsPerRequest, (x) => x.toFixed(2))} | ` +
+            `${sp(r.figures.rps, (x) => Math.round(x).toString())} | ${sp(r.figures.p99ms, ms)} ms | ${sp(r.figures.readyFromStartMs, ms)} ms |`),
+    ];
 }
 
 /** README text with the section replaced; fails naming the markers when they are missing. */
