@@ -13,10 +13,13 @@ const REPO = "acme/distroless-python";
 const STATE = "acme-pulumi-state";
 const NUMBER = "123456789012";
 const POOL = `projects/${NUMBER}/locations/global/workloadIdentityPools/github`;
+const PROD_LOCK = "test/fixtures/release-lock/prod.json";
 const overrides = {
     "distroless-python:githubRepository": REPO,
     "distroless-python:githubStateBucket": STATE,
     "distroless-python:locksDir": "test/fixtures/locks",
+    // prod deploys a release lock (imageSource release-lock); the fixture stands in for the rebuild's.
+    "distroless-python:releaseLockFile": PROD_LOCK,
 };
 
 const ofType = (run: ProgramRun, type: string) => run.registrations.filter((r) => r.type === type);
@@ -101,7 +104,7 @@ describe("GitHub Actions identity (Workload Identity Federation, under mocks)", 
     });
 
     it("registers nothing for GitHub when githubRepository is empty (the committed stacks)", async () => {
-        const plain = await runProgram({ stack: "prod", overrides: { "distroless-python:locksDir": "test/fixtures/locks" } });
+        const plain = await runProgram({ stack: "prod", overrides: { "distroless-python:locksDir": "test/fixtures/locks", "distroless-python:releaseLockFile": PROD_LOCK } });
         assert.deepStrictEqual(plain.registrations.filter((r) => r.name.startsWith("github")).map((r) => r.name), []);
         assert.strictEqual(plain.outputs.githubProvider, undefined);
     });

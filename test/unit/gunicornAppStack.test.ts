@@ -4,11 +4,16 @@
 // images and pushed to the repository, GunicornApp deploys it by digest, and the app keys of
 // the stack config reach the objects.
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { loadStackConfig } from "../../config/stackConfig";
 import { lastRunRegistrations, ProgramRun, Registration, runProgram } from "../../scripts/lib/mockRuntime";
 import { GUNICORN_APP_DEFAULTS, isDigestReference } from "../../components/gunicornAppSpec";
 import { schema } from "../../config/schema";
 
-const OVERRIDES = { "distroless-python:locksDir": "test/fixtures/locks" };
+// prod deploys a release lock (imageSource release-lock); the fixture stands in for the rebuild's.
+const PROD_LOCK = "test/fixtures/release-lock/prod.json";
+const OVERRIDES = { "distroless-python:locksDir": "test/fixtures/locks", "distroless-python:releaseLockFile": PROD_LOCK };
 
 function one(run: ProgramRun, type: string, name?: string): Registration {
     const found = run.registrations.filter((r) => r.type === type && (name === undefined || r.name === name));
@@ -58,6 +63,20 @@ describe("stack: the sample app", function () {
         const m = grants[0].inputs as any;
         assert.deepStrictEqual([m.role, m.member, m.repository, m.location], [
             "roles/artifactregistry.reader", "serviceAccount:gke-nodes@distroless-python-dev.iam.gserviceaccount.com", "distroless-python", "europe-west1"]);
+    });
+    it("prod deploys exactly the digests dev's rebuild published: the release lock's app by digest, from dev's repository, and builds nothing", () => {
+        const lock = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", PROD_LOCK), "utf8")) as { repositoryUrl: string; apps: Record<string, { ref: string }>; images: { upstream: Record<string, Record<string, { ref: string }>> } };
+        const image = (one(prod, "kubernetes:apps/v1:Deployment").inputs as any).spec.template.spec.containers[0].image;
+        assert.strictEqual(image, lock.apps["sample-app"].ref);
+        assert.strictEqual(prod.outputs.appImageRef, lock.apps["sample-app"].ref);
+        assert.deepStrictEqual(prod.outputs.imageRefs, { "3.13": Object.fromEntries(Object.entries(lock.images.upstream["3.13"]).map(([v, x]) => [v, x.ref])) });
+        assert.strictEqual(prod.outputs.repositoryUrl, "europe-west1-docker.pkg.dev/distroless-python-dev/distroless-python");
+        assert.deepStrictEqual(prod.registrations.filter((r) => r.type.startsWith("docker-build:")).map((r) => r.name), []);
+    });
+    it("prod's stack file says imageSource release-lock (what the README's promotion section promises)", () => {
+        const stack = loadStackConfig(path.join(__dirname, "..", ".."), "prod").config;
+        assert.strictEqual(stack["distroless-python:imageSource"], "release-lock");
+        assert.strictEqual(loadStackConfig(path.join(__dirname, "..", ".."), "dev").config["distroless-python:imageSource"], "build", "dev keeps building for a developer's own pulumi up");
     });
     it("prod runs more replicas and a higher HPA ceiling", () => {
         const hpa = one(prod, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").inputs as any;

@@ -427,7 +427,7 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
             );
         });
         it("prod, as committed, does not own the rebuild: no trigger, job, topic, bucket or build account", async () => {
-            const prod = await runProgram({ stack: "prod", overrides: { "distroless-python:locksDir": "test/fixtures/locks" } });
+            const prod = await runProgram({ stack: "prod", overrides: { "distroless-python:locksDir": "test/fixtures/locks", "distroless-python:releaseLockFile": "test/fixtures/release-lock/prod.json" } });
             const rebuildTypes = ["gcp:cloudbuild/trigger:Trigger", "gcp:cloudscheduler/job:Job", "gcp:pubsub/topic:Topic", "gcp:storage/bucket:Bucket", "gcp:serviceaccount/account:Account"];
             assert.ok(prod.registrations.length > 0);
             assert.deepStrictEqual(prod.registrations.filter((r) => rebuildTypes.includes(r.type)).map((r) => r.name), []);

@@ -96,7 +96,10 @@ describe("GitHub workflows (.github/)", () => {
         const upload = pr.jobs.render.steps!.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
         assert.strictEqual(upload?.with?.path, "out/");
         const render = String(pr.jobs.render.steps!.find((s) => s.run?.includes("npm run --silent render"))?.run);
-        assert.match(render, /for stack in dev prod; do/);
+        assert.match(render, /render -- --stack dev --out out\/dev\n/);
+        // prod is a release-lock stack: the committed lock, or the fixture before the first one is merged.
+        assert.match(render, /\[ -f "\$lock" \] \|\| lock=test\/fixtures\/release-lock\/prod\.json\n.*render -- --stack prod --out out\/prod --set "distroless-python:releaseLockFile=\$lock"/);
+        assert.ok(fs.existsSync(path.join(ROOT, "test", "fixtures", "release-lock", "prod.json")));
         assert.match(render, /--stack local --out out\/local --set distroless-python:releaseLockFile=test\/fixtures\/release-lock\/local\.json/);
         assert.ok(fs.existsSync(path.join(ROOT, "test", "fixtures", "release-lock", "local.json")));
     });
