@@ -118,6 +118,26 @@ describe("GitHub workflows (.github/)", () => {
         }
     });
 
+    it("verifies every digest of the release lock with image:verify before each pulumi up, with the cosign cosign:install builds", () => {
+        const main = workflow("main.yml");
+        const pkg = JSON.parse(read(path.join(ROOT, "package.json"))) as { scripts: Record<string, string> };
+        for (const id of ["deploy-dev", "promote-prod"]) {
+            const steps = main.jobs[id].steps!;
+            const verify = steps.findIndex((s) => /npm run --silent image:verify -- /.test(s.run ?? ""));
+            const up = steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.command === "up");
+            const install = steps.findIndex((s) => /npm run --silent cosign:install/.test(s.run ?? ""));
+            assert.ok(verify >= 0 && up >= 0 && install >= 0, `${id}: steps missing (verify ${verify}, up ${up}, cosign ${install})`);
+            assert.ok(install < verify && verify < up, `${id}: cosign:install (${install}) < image:verify (${verify}) < pulumi up (${up})`);
+            // The flags image:verify reads (scripts/image-verify.ts parseVerifyArgs), and the lock pulumi up deploys.
+            const run = steps[verify].run!;
+            assert.match(run, /--key "\$RUNNER_TEMP\/signing\.pub" --cosign "\$COSIGN" --release-lock image\/release-lock\.json/);
+            assert.match(run, /IMAGE_SIGNING_PUBLIC_KEY is not set/);
+            assert.ok(pkg.scripts["image:verify"] && pkg.scripts["cosign:install"]);
+        }
+        const verifySource = read(path.join(ROOT, "scripts", "image-verify.ts"));
+        for (const flag of ["key", "cosign", "release-lock"]) assert.match(verifySource, new RegExp(`"?${flag}"?: \\{ type: "string"`), flag);
+    });
+
     it("checks drift with a refreshed preview that must show no change, in the stack's deploy group, and opens an issue", () => {
         const drift = workflow("scheduled.yml").jobs.drift;
         const [step] = pulumiSteps(drift);
