@@ -21,7 +21,20 @@ export const BUILD_DEFAULTS = {
     pythonMirror: "https://www.python.org/ftp/python",
     cacheTagPrefix: DEFAULT_CACHE_TAG_PREFIX,
     builder: DEFAULT_BUILDER,
+    /** upstream PGO training task (image/cpython/build.sh; bench:python measured the choice). */
+    pgoTask: "default" as PgoTask,
+    /** upstream: BOLT post-link optimisation of native (amd64) PGO builds. */
+    bolt: false as boolean,
 } as const;
+
+/** PGO training tasks image/cpython/build.sh knows: CPython's own, or nearly the whole test suite. */
+export const PGO_TASKS = ["default", "extended"] as const;
+export type PgoTask = (typeof PGO_TASKS)[number];
+
+/** The label value naming the upstream optimisation switches, e.g. `pgo-task=default bolt=0`. */
+export function buildOptionsLabel(fast: boolean, pgoTask: PgoTask, bolt: boolean): string {
+    return fast ? "fast" : `pgo-task=${pgoTask} bolt=${bolt ? 1 : 0}`;
+}
 
 /** The id of the CA secret (`RUN --mount=type=secret,id=extra_ca`). */
 export const EXTRA_CA_SECRET = "extra_ca";
@@ -83,6 +96,10 @@ export interface ImageBuildRequest {
     pythonMirror?: string;
     /** upstream: no PGO/LTO (quick iteration and CI); tagged `-fast`. Default false. */
     fast?: boolean;
+    /** upstream: PGO training task. Default BUILD_DEFAULTS.pgoTask. */
+    pgoTask?: PgoTask;
+    /** upstream: BOLT for native PGO builds (a cross arm64 build skips it). Default BUILD_DEFAULTS.bolt. */
+    bolt?: boolean;
     /** upstream, tests only: build this release instead of the lock's. */
     pythonOverride?: { version: string; sha256: string };
     /** Extra build args (tests: ALLOW_BEHIND, TRIM, COMPILE_BYTECODE), merged last. */
@@ -168,8 +185,14 @@ function validateRequest(r: ImageBuildRequest): void {
     for (const p of r.platforms) {
         if (!(PLATFORMS as readonly string[]).includes(p)) throw new Error(`build spec "platforms": ${JSON.stringify(p)} is not supported; accepted: ${PLATFORMS.join(", ")}`);
     }
-    if (r.flavor !== "upstream" && (r.fast || r.pythonOverride || r.pythonMirror)) {
-        throw new Error(`build spec: fast, pythonOverride and pythonMirror apply to the upstream flavour only (got flavor ${JSON.stringify(r.flavor)})`);
+    if (r.flavor !== "upstream" && (r.fast || r.pythonOverride || r.pythonMirror || r.pgoTask !== undefined || r.bolt !== undefined)) {
+        throw new Error(`build spec: fast, pgoTask, bolt, pythonOverride and pythonMirror apply to the upstream flavour only (got flavor ${JSON.stringify(r.flavor)})`);
+    }
+    if (r.pgoTask !== undefined && !(PGO_TASKS as readonly string[]).includes(r.pgoTask)) {
+        throw new Error(`build spec "pgoTask": ${JSON.stringify(r.pgoTask)} is not supported; accepted: ${PGO_TASKS.join(", ")}`);
+    }
+    if (r.fast && ((r.pgoTask ?? BUILD_DEFAULTS.pgoTask) !== "default" || (r.bolt ?? BUILD_DEFAULTS.bolt))) {
+        throw new Error(`build spec: pgoTask ${JSON.stringify(r.pgoTask)} / bolt ${String(r.bolt)} need PGO, which fast turns off; accepted with fast: pgoTask "default", bolt false`);
     }
 }
 
@@ -194,6 +217,8 @@ export function imageBuildSpec(r: ImageBuildRequest): ImageSpec {
             PYTHON_SHA256: python.sha256,
             PYTHON_MIRROR: r.pythonMirror ?? BUILD_DEFAULTS.pythonMirror,
             PYTHON_FAST: r.fast ? "1" : "0",
+            PYTHON_PGO_TASK: r.fast ? "default" : (r.pgoTask ?? BUILD_DEFAULTS.pgoTask),
+            PYTHON_BOLT: !r.fast && (r.bolt ?? BUILD_DEFAULTS.bolt) ? "1" : "0",
         } : {}),
         ...(r.extraBuildArgs ?? {}),
     };
@@ -212,7 +237,10 @@ export function imageBuildSpec(r: ImageBuildRequest): ImageSpec {
     // A --fast build is not the production artifact: its tag says so.
     const tag = immutableTag(python.version, buildId, r.variant) + (r.fast ? "-fast" : "");
     const repo = r.repository ? `${r.repository.replace(/\/+$/, "")}/${imageName}` : imageName;
-    const buildArgs = { ...inputs, IMAGE_CREATED: rfc3339(epoch), REVISION: revision };
+    const buildArgs = {
+        ...inputs, IMAGE_CREATED: rfc3339(epoch), REVISION: revision,
+        ...(r.flavor === "upstream" ? { PYTHON_BUILD_OPTIONS: buildOptionsLabel(!!r.fast, inputs.PYTHON_PGO_TASK as PgoTask, inputs.PYTHON_BOLT === "1") } : {}),
+    };
     const cachePrefix = r.cacheTagPrefix === false || !r.repository ? undefined : (r.cacheTagPrefix ?? BUILD_DEFAULTS.cacheTagPrefix);
     const perPlatform = r.platforms.map((platform) => {
         const arch = platformArch(platform);

@@ -4,6 +4,7 @@
  *     [--base-image REF] [--mirror URL] [--security-mirror URL] [--build-arg K=V ...] [--name NAME]
  *     [--cache PREFIX] [--builder NAME]
  *     upstream flavour: [--fast] [--python-mirror URL] [--python-version X.Y.Z --python-sha256 HEX]
+ *     [--pgo-task default|extended] [--bolt] (optimisation switches, image/cpython/build.sh)
  *
  * Renders the build spec (components/buildSpec.ts, the same one DistrolessPythonImage and
  * the rebuild pipeline render) into `docker buildx build` runs, one per platform, progress
@@ -15,7 +16,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { type ImageSpec, imageBuildSpec, readBuildSources, stageLock, EXTRA_CA_SECRET, type BuildSpec } from "../components/buildSpec";
+import { type ImageSpec, imageBuildSpec, readBuildSources, stageLock, EXTRA_CA_SECRET, type BuildSpec, PGO_TASKS, type PgoTask } from "../components/buildSpec";
 import { buildxArgs } from "../components/buildRender";
 import { DIGEST_PATTERN, type Flavor, FLAVORS, PLATFORMS, type Platform, VARIANTS } from "../components/constants";
 
@@ -41,6 +42,10 @@ export interface BuildOptions {
   name?: string;
   /** upstream: no PGO/LTO (quick iteration, CI). */
   fast: boolean;
+  /** upstream: PGO training task (default: the build spec's). */
+  pgoTask?: PgoTask;
+  /** upstream: BOLT (native PGO builds). */
+  bolt?: boolean;
   /** upstream: python.org-layout mirror (default https://www.python.org/ftp/python). */
   pythonMirror?: string;
   /** upstream: build this release instead of the lock's (tests); both or neither. */
@@ -55,7 +60,7 @@ export interface BuildOptions {
 const USAGE =
   "usage: image:build --python 3.13 --flavor debian [--variant runtime|debug|builder] [--platform linux/amd64|linux/arm64] " +
   "[--lock FILE] [--push REGISTRY] [--no-cache] [--base-image REF] [--mirror URL] [--security-mirror URL] [--build-arg K=V] [--name NAME] " +
-  "[--fast] [--python-mirror URL] [--python-version X.Y.Z --python-sha256 HEX]";
+  "[--fast] [--python-mirror URL] [--python-version X.Y.Z --python-sha256 HEX] [--pgo-task default|extended] [--bolt]";
 
 /** Parses and validates argv; every error names the option and the accepted values. */
 export function parseBuildArgs(argv: string[]): BuildOptions {
@@ -63,15 +68,17 @@ export function parseBuildArgs(argv: string[]): BuildOptions {
   const buildArgs: Record<string, string> = {};
   let noCache = false;
   let fast = false;
+  let bolt: boolean | undefined;
   const valued = ["python", "flavor", "variant", "platform", "lock", "push", "base-image", "mirror", "security-mirror", "build-arg", "name",
-    "python-mirror", "python-version", "python-sha256", "cache", "builder"];
+    "python-mirror", "python-version", "python-sha256", "cache", "builder", "pgo-task"];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--no-cache") { noCache = true; continue; }
     if (a === "--fast") { fast = true; continue; }
+    if (a === "--bolt") { bolt = true; continue; }
     if (!a.startsWith("--")) throw new Error(`unexpected argument "${a}"; ${USAGE}`);
     const key = a.slice(2);
-    if (!valued.includes(key)) throw new Error(`unknown option ${a}; accepted: ${[...valued.map((k) => `--${k}`), "--no-cache", "--fast"].join(", ")}`);
+    if (!valued.includes(key)) throw new Error(`unknown option ${a}; accepted: ${[...valued.map((k) => `--${k}`), "--no-cache", "--fast", "--bolt"].join(", ")}`);
     const v = argv[++i];
     if (v === undefined || v.startsWith("--")) throw new Error(`option ${a} needs a value`);
     if (key === "build-arg") {
@@ -95,8 +102,13 @@ export function parseBuildArgs(argv: string[]): BuildOptions {
   if (platforms.length > 1 && !raw.push) throw new Error(`option --platform: several platforms need --push REGISTRY (the engine loads one platform at a time)`);
   const lock = path.resolve(raw.lock ?? path.join(CONTEXT, "locks", `${flavor}-${raw.python}.json`));
   if (!fs.existsSync(lock)) throw new Error(`option --lock: ${lock} does not exist; write it with: npm run image:resolve -- --python ${raw.python} --flavor ${flavor}`);
-  const upstreamOnly = ["python-mirror", "python-version", "python-sha256"].filter((k) => raw[k] !== undefined).concat(fast ? ["fast"] : []);
+  const upstreamOnly = ["python-mirror", "python-version", "python-sha256", "pgo-task"].filter((k) => raw[k] !== undefined)
+    .concat(fast ? ["fast"] : [], bolt ? ["bolt"] : []);
   if (flavor !== "upstream" && upstreamOnly.length) throw new Error(`option --${upstreamOnly[0]} applies to --flavor upstream only`);
+  if (raw["pgo-task"] !== undefined && !(PGO_TASKS as readonly string[]).includes(raw["pgo-task"])) {
+    throw new Error(`option --pgo-task: "${raw["pgo-task"]}" is not valid; accepted: ${PGO_TASKS.join(", ")}`);
+  }
+  if (fast && (bolt || (raw["pgo-task"] ?? "default") !== "default")) throw new Error("options --pgo-task extended and --bolt need PGO, which --fast turns off");
   if ((raw["python-version"] === undefined) !== (raw["python-sha256"] === undefined)) {
     throw new Error("options --python-version and --python-sha256 go together (the build checks the tarball against that sha256)");
   }
@@ -116,7 +128,7 @@ export function parseBuildArgs(argv: string[]): BuildOptions {
     python: raw.python, flavor, variant, platforms, lock, push: raw.push, noCache,
     baseImage: raw["base-image"], mirror: raw.mirror, securityMirror: raw["security-mirror"], buildArgs, name: raw.name,
     fast, pythonMirror: raw["python-mirror"], pythonVersion: raw["python-version"], pythonSha256: raw["python-sha256"],
-    cache: raw.cache, builder: raw.builder,
+    cache: raw.cache, builder: raw.builder, pgoTask: raw["pgo-task"] as PgoTask | undefined, bolt,
   };
 }
 
@@ -141,6 +153,8 @@ export function imageSpec(o: BuildOptions): ImageSpec {
     debianSecurityMirror: o.securityMirror,
     pythonMirror: o.pythonMirror,
     fast: o.fast,
+    pgoTask: o.pgoTask,
+    bolt: o.bolt,
     pythonOverride: o.pythonVersion !== undefined ? { version: o.pythonVersion, sha256: o.pythonSha256! } : undefined,
     extraBuildArgs: o.buildArgs,
     extraCa: wantsCa(o),

@@ -48,15 +48,19 @@ export function upstreamLockText(resolved: string, minor: string, release: { ver
 
 // ---- build dependencies ---------------------------------------------------------------------
 
-export const BUILD_DEP_ROLES = ["tool", "target", "cross", "build-python"] as const;
+export const BUILD_DEP_ROLES = ["tool", "target", "cross", "build-python", "bolt"] as const;
 export type BuildDepRole = (typeof BUILD_DEP_ROLES)[number];
 export interface BuildDep { name: string; roles: BuildDepRole[] }
 
 /** GNU triplets of the Debian architectures the images are built for. */
 export const GNU_TRIPLETS: Record<string, string> = { amd64: "x86_64-linux-gnu", arm64: "aarch64-linux-gnu" };
 
-/** Default build pairs: native amd64 and arm64 cross-compiled on amd64 (how every image is built). */
-export const DEFAULT_BUILDS = ["amd64/amd64", "amd64/arm64"];
+/**
+ * Default build pairs: native amd64, arm64 cross-compiled on amd64 (how every image is built),
+ * and native amd64 with BOLT (`PYTHON_BOLT=1`: the `bolt` packages on top, a key of its own so
+ * builds without BOLT never download LLVM).
+ */
+export const DEFAULT_BUILDS = ["amd64/amd64", "amd64/arm64", "amd64/amd64+bolt"];
 
 /** Parses image/cpython/build-deps.txt ("package role..." a line, # comments); errors name the line. */
 export function parseBuildDeps(text: string, file = "build-deps.txt"): BuildDep[] {
@@ -77,23 +81,28 @@ export function parseBuildDeps(text: string, file = "build-deps.txt"): BuildDep[
     return out;
 }
 
-/** Parses "BUILDARCH/TARGETARCH"; only architectures with a known triplet. */
-export function parseBuildPair(pair: string): { build: string; target: string } {
-    const m = /^([a-z0-9]+)\/([a-z0-9]+)$/.exec(pair);
+/**
+ * Parses "BUILDARCH/TARGETARCH[+bolt]"; only architectures with a known triplet. `+bolt` (BOLT
+ * post-link optimisation) runs the target during the build, so only a native pair takes it.
+ */
+export function parseBuildPair(pair: string): { build: string; target: string; bolt: boolean } {
+    const m = /^([a-z0-9]+)\/([a-z0-9]+)(\+bolt)?$/.exec(pair);
     const known = Object.keys(GNU_TRIPLETS);
     if (!m || !known.includes(m[1]) || !known.includes(m[2])) {
-        throw new Error(`build pair "${pair}" is not BUILDARCH/TARGETARCH with architectures ${known.join(", ")} (e.g. amd64/arm64)`);
+        throw new Error(`build pair "${pair}" is not BUILDARCH/TARGETARCH[+bolt] with architectures ${known.join(", ")} (e.g. amd64/arm64)`);
     }
-    return { build: m[1], target: m[2] };
+    if (m[3] && m[1] !== m[2]) throw new Error(`build pair "${pair}": +bolt needs a native pair (BOLT runs the target during the build; a cross build cannot)`);
+    return { build: m[1], target: m[2], bolt: !!m[3] };
 }
 
 /**
  * The apt specs to install for one build pair: native (build == target) installs `tool` and
  * `target` packages; a cross build adds `cross` (triplet expanded) and `build-python` for the
- * build architecture and arch-qualifies `target` packages (pkg:arm64, multiarch).
+ * build architecture and arch-qualifies `target` packages (pkg:arm64, multiarch); a `+bolt`
+ * pair adds `bolt`.
  */
 export function aptSpecs(deps: BuildDep[], pair: string): string[] {
-    const { build, target } = parseBuildPair(pair);
+    const { build, target, bolt } = parseBuildPair(pair);
     const cross = build !== target;
     const specs = new Set<string>();
     for (const d of deps) {
@@ -102,6 +111,7 @@ export function aptSpecs(deps: BuildDep[], pair: string): string[] {
             else if (role === "target") specs.add(cross ? `${d.name}:${target}` : d.name);
             else if (cross && role === "cross") specs.add(d.name.split("{triplet}").join(GNU_TRIPLETS[target]));
             else if (cross && role === "build-python") specs.add(d.name);
+            else if (bolt && role === "bolt") specs.add(d.name);
         }
     }
     return [...specs].sort();

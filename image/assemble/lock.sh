@@ -2,8 +2,8 @@
 # lock_entries LOCK [SECTION KEY]: prints
 #   layer<TAB>package<TAB>version<TAB>architecture<TAB>sha256<TAB>filename
 # for every package of LOCK's SECTION.KEY: `architectures ARCH` (the image's packages, the
-# default with KEY=ARCH as the only argument) or `buildDependencies BUILDARCH/TARGETARCH`
-# (the upstream flavour's CPython build dependencies).
+# default with KEY=ARCH as the only argument) or `buildDependencies BUILDARCH/TARGETARCH[+bolt]`
+# (the upstream flavour's CPython build dependencies; +bolt: with PYTHON_BOLT=1).
 #
 # The locks are written one package object per line in a fixed key order
 # (scripts/image/resolve.ts serializeLock, scripts/python-upstream-lock.ts), so awk reads them
@@ -17,7 +17,7 @@ lock_entries() {
     FNR == 1 { if ($0 != "{") bad("not a lock file (first line must be \"{\")"); next }
     /^  "(schemaVersion|flavor|python|cpython|suites)": .*,$/ { if (sec != "") bad("field inside a package section"); next }
     /^  "(architectures|buildDependencies)": \{$/ { sec = $1; gsub(/[":]/, "", sec); next }
-    /^    "[a-z0-9]+(\/[a-z0-9]+)?": \[$/ {
+    /^    "[a-z0-9]+(\/[a-z0-9]+(\+[a-z]+)?)?": \[$/ {
       if (sec == "" || k != "") bad("package array outside a section"); k = $1; gsub(/[":]/, "", k); n = 0
       if (sec == section && k == key) found = 1
       next

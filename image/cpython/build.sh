@@ -6,7 +6,8 @@
 #   /out/runtime/usr/local  the same files minus headers, ensurepip, pip, config dir
 #   /out/meta/packages.txt  Debian packages owning every shared library the ELF files need
 #   /out/meta/cpython.json  name, version, sha256, source URL (for lock, SBOM and labels)
-#   env: PYTHON_VERSION, PYTHON_FAST (1: no PGO/LTO), SOURCE_DATE_EPOCH, TARGETARCH, BUILDARCH
+#   env: PYTHON_VERSION, PYTHON_FAST (1: no PGO/LTO), PYTHON_PGO_TASK, PYTHON_BOLT (below),
+#        SOURCE_DATE_EPOCH, TARGETARCH, BUILDARCH
 # TARGETARCH != BUILDARCH (arm64 on an amd64 builder) cross-compiles: a native build Python of
 # the same version first (configure --with-build-python needs one), then the target with
 # Debian's cross toolchain against the target's multiarch -dev packages; nothing of the
@@ -36,9 +37,42 @@ cd /usr/src/python
 # Production options. PGO runs the test-suite profile task on the target, which a cross build
 # cannot do (and under qemu it took hours), so a cross build gets LTO only. PYTHON_FAST=1
 # (`image:build --fast`) drops both for quick iteration and CI.
+# Optimisation switches (build inputs: buildId, labels and SBOM record them; bench:python
+# measures them):
+#   PYTHON_PGO_TASK default   CPython's PGO training task (`-m test --pgo`, a few dozen tests)
+#                   extended  `-m test --pgo-extended`: nearly the whole test suite, as Debian
+#                             trains its python3.X (slower to build)
+#   PYTHON_BOLT     1         BOLT post-link optimisation (--enable-bolt, trixie's llvm-bolt;
+#                             native PGO builds only: BOLT profiles the running target)
+# Both need PGO: with PYTHON_FAST=1 they are an error; a cross build (no PGO) skips them, and
+# cpython.json's buildOptions records what each platform's build really did.
+pgo_task=${PYTHON_PGO_TASK:-default}
+bolt=${PYTHON_BOLT:-0}
+case "$pgo_task" in default|extended) ;; *) echo "build.sh: PYTHON_PGO_TASK=$pgo_task; accepted: default, extended" >&2; exit 1 ;; esac
+case "$bolt" in 0|1) ;; *) echo "build.sh: PYTHON_BOLT=$bolt; accepted: 0, 1" >&2; exit 1 ;; esac
 opt=""
+profile_task=()
+strip_ld="-Wl,--strip-all"
 if [ "${PYTHON_FAST:-0}" != "1" ]; then
     if [ "$cross" = 0 ]; then opt="--enable-optimizations --with-lto"; else opt="--with-lto"; fi
+fi
+if [ "${PYTHON_FAST:-0}" = 1 ] && { [ "$pgo_task" != default ] || [ "$bolt" = 1 ]; }; then
+    echo "build.sh: PYTHON_PGO_TASK=$pgo_task PYTHON_BOLT=$bolt need PGO, which PYTHON_FAST=1 turns off" >&2; exit 1
+fi
+if [ "$cross" = 1 ]; then pgo_task=default; bolt=0; fi
+if [ "$pgo_task" = extended ]; then
+    # The same flags as the Makefile's default task, with the extended test set; a failing test
+    # only ends its own training (the Makefile ignores the task's exit status).
+    profile_task=("PROFILE_TASK=-m test --pgo-extended --timeout=1200 -j$(nproc)")
+fi
+if [ "$bolt" = 1 ]; then
+    llvm=/usr/lib/llvm-19/bin
+    [ -x "$llvm/llvm-bolt" ] && [ -x "$llvm/merge-fdata" ] || { echo "build.sh: PYTHON_BOLT=1 but $llvm/llvm-bolt is missing: the lock's buildDependencies.\"$build_arch/$arch+bolt\" must be installed (npm run python:lock)" >&2; exit 1; }
+    export LLVM_BOLT=$llvm/llvm-bolt MERGE_FDATA=$llvm/merge-fdata
+    opt="$opt --enable-bolt"
+    # BOLT rewrites a binary with its symbols and relocations (configure adds -Wl,--emit-relocs)
+    # and refuses a stripped one: strip after it, not at link time (below).
+    strip_ld=""
 fi
 
 # Where `make install` puts the target tree: /usr/local itself for a native build (that
@@ -106,10 +140,16 @@ fi
 
 # --strip-all: no debug info in the interpreter or extension modules (as docker-library).
 # SOURCE_DATE_EPOCH makes gcc's __DATE__/__TIME__ (sys.version) deterministic.
-make -j"$(nproc)" LDFLAGS="-Wl,--strip-all"
+make -j"$(nproc)" LDFLAGS="$strip_ld" "${profile_task[@]}"
 # No bytecode from `make install` (it would write three optimisation levels with
 # timestamps); compileall below writes one deterministic level.
-make install DESTDIR="$dest" LDFLAGS="-Wl,--strip-all" COMPILEALL_OPTS="-j0" PYTHONDONTWRITEBYTECODE=1 >/dev/null
+make install DESTDIR="$dest" LDFLAGS="$strip_ld" "${profile_task[@]}" COMPILEALL_OPTS="-j0" PYTHONDONTWRITEBYTECODE=1 >/dev/null
+if [ "$bolt" = 1 ]; then
+    # The link kept symbols for BOLT; the installed ELF files lose them now, as the others
+    # lose them at link time.
+    find "$dest/usr/local/bin" "$dest/usr/local/lib/python$minor/lib-dynload" -type f \( -name "python$minor" -o -name '*.so' \) \
+        -exec strip --strip-all {} +
+fi
 if [ "$cross" = 1 ]; then
     export PATH=${PATH#/usr/src/cross-bin:}
     unset CONFIG_SITE PKG_CONFIG_LIBDIR CC AR READELF
@@ -191,5 +231,10 @@ set -x
 test -s /out/meta/packages.txt
 cat /out/meta/packages.txt
 
-cp /usr/src/python-source.json /out/meta/cpython.json
+# The source (fetch.sh) and how it was built: the SBOM component and the image record both.
+options="lto=$([ -n "$opt" ] && echo on || echo off) pgo=$(case "$opt" in *--enable-optimizations*) echo "$pgo_task" ;; *) echo off ;; esac) bolt=$([ "$bolt" = 1 ] && echo on || echo off)"
+"$py" -I -c 'import json, sys
+m = json.load(open(sys.argv[1]))
+m["buildOptions"] = sys.argv[2]
+json.dump(m, open(sys.argv[3], "w"), sort_keys=True)' /usr/src/python-source.json "$options" /out/meta/cpython.json
 if [ "$cross" = 0 ]; then "$py" -c 'import sys; print(sys.version)'; fi

@@ -45,11 +45,11 @@ done
 # ---- 3. CPython's SBOM component (image/assemble/sbom.pl adds it to the runtime SBOM) ---------
 "$py" -I -c 'import json, sys
 m = json.load(open(sys.argv[1]))
-print("\t".join(m[k] for k in ("version", "sha256", "url", "signature")))' /out/meta/cpython.json >/tmp/cpython-meta.tsv
-IFS="$(printf '\t')" read -r version sha url sig </tmp/cpython-meta.tsv
+print("\t".join(m[k] for k in ("version", "sha256", "url", "signature", "buildOptions")))' /out/meta/cpython.json >/tmp/cpython-meta.tsv
+IFS="$(printf '\t')" read -r version sha url sig build_options </tmp/cpython-meta.tsv
 purl="pkg:generic/cpython@$version?download_url=${url//:/%3A}"
 mkdir -p /payload/runtime/usr/local/share/cpython
-printf '    {"type":"application","bom-ref":"%s","name":"cpython","version":"%s","purl":"%s","hashes":[{"alg":"SHA-256","content":"%s"}],"licenses":[{"license":{"id":"PSF-2.0"}}],"externalReferences":[{"type":"distribution","url":"%s"}],"properties":[{"name":"cpython:signature","value":"%s"},{"name":"cpython:debian-libraries","value":"%s"}]}\n' \
-    "$purl" "$version" "$purl" "$sha" "$url" "$sig" "$(tr '\n' ' ' </out/meta/packages.txt | sed 's/ $//')" \
+printf '    {"type":"application","bom-ref":"%s","name":"cpython","version":"%s","purl":"%s","hashes":[{"alg":"SHA-256","content":"%s"}],"licenses":[{"license":{"id":"PSF-2.0"}}],"externalReferences":[{"type":"distribution","url":"%s"}],"properties":[{"name":"cpython:signature","value":"%s"},{"name":"cpython:debian-libraries","value":"%s"},{"name":"cpython:build-options","value":"%s"}]}\n' \
+    "$purl" "$version" "$purl" "$sha" "$url" "$sig" "$(tr '\n' ' ' </out/meta/packages.txt | sed 's/ $//')" "$build_options" \
     >/payload/runtime/usr/local/share/cpython/cdx-component.json
 cp /out/meta/cpython.json /payload/runtime/usr/local/share/cpython/cpython.json

@@ -90,6 +90,23 @@ describe("build spec", () => {
                 assert.deepStrictEqual(new Set(VARIANTS.map((variant) => imageBuildSpec({ ...r, variant }).buildId)).size, 1);
             }
         });
+        it("each optimisation switch (PGO task, BOLT) is a build input: its own buildId and label; fast refuses both", () => {
+            const r = request(path.join(ROOT, "image"));
+            const plain = imageBuildSpec(r);
+            const bolt = imageBuildSpec({ ...r, bolt: true });
+            const extended = imageBuildSpec({ ...r, pgoTask: "extended" });
+            assert.strictEqual(new Set([plain.buildId, bolt.buildId, extended.buildId]).size, 3);
+            assert.ok(plain.runArgs.includes("PYTHON_BOLT") && plain.runArgs.includes("PYTHON_PGO_TASK"), plain.runArgs.join(" "));
+            assert.strictEqual(plain.perPlatform[0].buildArgs.PYTHON_BUILD_OPTIONS, `pgo-task=${BUILD_DEFAULTS.pgoTask} bolt=${BUILD_DEFAULTS.bolt ? 1 : 0}`);
+            assert.strictEqual(bolt.perPlatform[0].buildArgs.PYTHON_BUILD_OPTIONS, `pgo-task=${BUILD_DEFAULTS.pgoTask} bolt=1`);
+            assert.strictEqual(imageBuildSpec({ ...r, fast: true }).perPlatform[0].buildArgs.PYTHON_BUILD_OPTIONS, "fast");
+            assert.throws(() => imageBuildSpec({ ...r, fast: true, bolt: true }), /need PGO, which fast turns off/);
+            assert.throws(() => imageBuildSpec({ ...r, pgoTask: "everything" as "default" }), /"pgoTask": "everything" is not supported; accepted: default, extended/);
+            assert.throws(() => imageBuildSpec({ ...request(path.join(ROOT, "image"), "debian"), bolt: true }), /upstream flavour only/);
+            assert.throws(() => parseBuildArgs(["--python", "3.13", "--fast", "--bolt"]), /need PGO, which --fast turns off/);
+            assert.throws(() => parseBuildArgs(["--python", "3.13", "--pgo-task", "all"]), /--pgo-task: "all" is not valid; accepted: default, extended/);
+            assert.strictEqual(parseBuildArgs(["--python", "3.13", "--bolt", "--pgo-task", "extended"]).bolt, true);
+        });
         it("another minor's entry in python-versions.json leaves every buildId unchanged", () => {
             assert.deepStrictEqual(edited((d) => {
                 const file = path.join(d, "python-versions.json");

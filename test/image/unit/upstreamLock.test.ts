@@ -24,16 +24,22 @@ describe("upstream lock: CPython build dependencies", function () {
       assert.ok(cross.includes(s), `${s} missing from ${cross.join(" ")}`);
     }
     assert.ok(!cross.includes("libssl-dev"), "the build Python needs no native libssl-dev");
+    assert.ok(!native.some((s) => s.startsWith("bolt-")) && !cross.some((s) => s.startsWith("bolt-")), "only a +bolt pair downloads LLVM's BOLT");
+    const bolt = aptSpecs(deps, "amd64/amd64+bolt");
+    assert.deepEqual(bolt.filter((s) => !native.includes(s)), ["bolt-19"]);
   });
 
   it("rejects unknown roles, a missing role, duplicates and bad pairs, naming the line", function () {
-    assert.throws(() => parseBuildDeps("gcc tool\nlibfoo-dev lib\n", "f.txt"), /f\.txt:2: libfoo-dev: unknown role "lib"; accepted: tool, target, cross, build-python/);
+    assert.throws(() => parseBuildDeps("gcc tool\nlibfoo-dev lib\n", "f.txt"), /f\.txt:2: libfoo-dev: unknown role "lib"; accepted: tool, target, cross, build-python, bolt/);
     assert.throws(() => parseBuildDeps("gcc\n", "f.txt"), /f\.txt:1: gcc has no role/);
     assert.throws(() => parseBuildDeps("gcc tool\ngcc target\n", "f.txt"), /f\.txt:2: gcc is listed twice/);
     assert.throws(() => parseBuildDeps("gcc-{triplet} tool\n", "f.txt"), /\{triplet\} only makes sense with the role cross/);
     assert.throws(() => parseBuildPair("amd64-arm64"), /not BUILDARCH\/TARGETARCH/);
     assert.throws(() => parseBuildPair("amd64/riscv64"), /architectures amd64, arm64/);
-    assert.deepEqual(DEFAULT_BUILDS.map(parseBuildPair), [{ build: "amd64", target: "amd64" }, { build: "amd64", target: "arm64" }]);
+    assert.throws(() => parseBuildPair("amd64/arm64+bolt"), /\+bolt needs a native pair/);
+    assert.deepEqual(DEFAULT_BUILDS.map(parseBuildPair), [
+      { build: "amd64", target: "amd64", bolt: false }, { build: "amd64", target: "arm64", bolt: false }, { build: "amd64", target: "amd64", bolt: true },
+    ]);
   });
 
   it("reads apt-get install -s: new packages, upgrades and packages configured later", function () {
@@ -85,6 +91,7 @@ describe("upstream lock: CPython build dependencies", function () {
       const cross = lock.buildDependencies["amd64/arm64"];
       assert.ok(cross.some((p) => p.package === "gcc-aarch64-linux-gnu" && p.architecture === "amd64"));
       assert.ok(cross.some((p) => p.package === "libssl-dev" && p.architecture === "arm64"));
+      assert.ok(lock.buildDependencies["amd64/amd64+bolt"].some((p) => p.package === "bolt-19"), `upstream-${minor}.json: the +bolt pair lacks bolt-19`);
     }
   });
 });
