@@ -13,6 +13,11 @@ lib=$(dirname "$0")
 . "$lib/lock.sh"
 lock_entries "$lock" "$arch" >/tmp/entries.tsv
 [ -s /tmp/entries.tsv ] || { echo "fetch.sh: $lock has no packages for architecture $arch" >&2; exit 1; }
+# Which lock this is and the one command that refreshes it, for the messages below: a behind
+# lock is fixed by re-resolving that (flavour, minor), not by re-running the build.
+header=$(lock_header "$lock")
+lock_flavor=${header%%$'\t'*} lock_minor=${header##*$'\t'}
+refresh=$(lock_refresh_command "$lock_flavor" "$lock_minor")
 
 native=$(dpkg --print-architecture)
 [ "$arch" = "$native" ] || dpkg --add-architecture "$arch"
@@ -28,7 +33,7 @@ sort -u -k2,2 -k3,3 /tmp/entries.tsv | while IFS="$(printf '\t')" read -r layer 
   [ "$debarch" = all ] || spec="$pkg:$arch"
   candidate=$(apt-cache policy "$spec" | sed -n 's/^ *Candidate: //p')
   if [ -z "$candidate" ] || [ "$candidate" = "(none)" ]; then
-    echo "fetch.sh: $pkg ($arch) is not in the archive any more (lock has $version)" >&2
+    echo "fetch.sh: $pkg ($arch) is not in the archive any more (lock has $version); the $lock_flavor $lock_minor lock is behind, refresh it: $refresh" >&2
     echo "$pkg" >>/tmp/behind; continue
   fi
   if dpkg --compare-versions "$candidate" gt "$version"; then
@@ -37,7 +42,7 @@ sort -u -k2,2 -k3,3 /tmp/entries.tsv | while IFS="$(printf '\t')" read -r layer 
     case " ${ALLOW_BEHIND:-} " in
       *" $pkg "*) echo "fetch.sh: WARNING: $pkg $version is behind the archive ($candidate), allowed by ALLOW_BEHIND" >&2 ;;
       *)
-        echo "fetch.sh: $pkg is behind the archive: lock has $version, archive has $candidate ($arch); run: npm run image:resolve" >&2
+        echo "fetch.sh: $pkg is behind the archive: lock has $version, archive has $candidate ($arch); the $lock_flavor $lock_minor lock is behind, refresh it: $refresh" >&2
         echo "$pkg" >>/tmp/behind; continue ;;
     esac
   fi
@@ -52,7 +57,7 @@ sort -u -k2,2 -k3,3 /tmp/entries.tsv | while IFS="$(printf '\t')" read -r layer 
   : "$layer"
 done
 if [ -s /tmp/behind ]; then
-  echo "fetch.sh: $(wc -l </tmp/behind) package(s) behind the archive or missing: $(tr '\n' ' ' </tmp/behind)" >&2
+  echo "fetch.sh: $(wc -l </tmp/behind) package(s) behind the archive or missing: $(tr '\n' ' ' </tmp/behind); refresh the $lock_flavor $lock_minor lock: $refresh" >&2
   exit 1
 fi
 

@@ -44,3 +44,26 @@ lock_entries() {
     }
   ' "$1"
 }
+
+# lock_header LOCK: prints `flavor<TAB>minor` from LOCK's header lines (`"flavor": "..."` and
+# `"python": {"minor":"..."`, in the fixed shape the lock writers use), failing naming the file
+# when either is missing: fetch.sh names the lock and its refresh command with them.
+lock_header() {
+  awk '
+    /^  "flavor": "[a-z]+",$/ { split($0, f, "\""); flavor = f[4] }
+    /^  "python": \{"minor":"3\.[0-9]+",/ { split($0, f, "\""); minor = f[6] }
+    END {
+      if (flavor == "" || minor == "") { printf "lock.sh: %s: no \"flavor\" or \"python\".\"minor\" header line\n", FILENAME > "/dev/stderr"; exit 1 }
+      printf "%s\t%s\n", flavor, minor
+    }' "$1"
+}
+
+# lock_refresh_command FLAVOR MINOR: the command that re-resolves that lock against today's
+# archive (upstream locks pin Debian packages too, and python:lock writes them).
+lock_refresh_command() {
+  case "$1" in
+    upstream) echo "npm run python:lock -- --python $2" ;;
+    debian) echo "npm run image:resolve -- --python $2 --flavor debian" ;;
+    *) echo "lock.sh: flavor \"$1\" is not debian or upstream" >&2; return 1 ;;
+  esac
+}

@@ -55,6 +55,8 @@ describe("image build policies (python-debian 3.13)", function () {
     assert.ok(compareDebianVersions(entry.version, archive) < 0);
     const err = await buildFails({ lock: writeTempLock(lock), noCache: true });
     assert.match(err, /libc6 is behind the archive: lock has 2\.41-12, archive has /);
+    // ...and the lock and the one command that refreshes it (test/image/fetch-behind.test.ts checks the whole line).
+    assert.match(err, /the debian 3\.13 lock is behind, refresh it: npm run image:resolve -- --python 3\.13 --flavor debian/);
     assert.ok(err.includes(archive), `error does not name the archive version ${archive}`);
   });
 

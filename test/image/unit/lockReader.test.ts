@@ -89,3 +89,36 @@ describe("lock reader (image/assemble/lock.sh)", function () {
     assert.equal(r.rows.length, 0);
   });
 });
+
+/** Runs lock_header / lock_refresh_command in bash, as fetch.sh does. */
+function lockShell(script: string, ...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync("bash", ["-c", `set -euo pipefail; . "${LOCK_SH}"; ${script}`, "lock", ...args], { encoding: "utf8" });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("the refresh command a behind lock names (image/assemble/lock.sh lock_header, lock_refresh_command)", function () {
+  for (const file of LOCKS) {
+    const lock = JSON.parse(fs.readFileSync(file, "utf8")) as { flavor: string; python: { minor: string } };
+    const expected = lock.flavor === "upstream" ? `npm run python:lock -- --python ${lock.python.minor}` : `npm run image:resolve -- --python ${lock.python.minor} --flavor debian`;
+    it(`${path.basename(file)}: the ${lock.flavor} ${lock.python.minor} lock is refreshed by ${expected}`, function () {
+      const r = lockShell('h=$(lock_header "$1"); f=${h%%$\'\\t\'*} m=${h##*$\'\\t\'}; echo "$f $m"; lock_refresh_command "$f" "$m"', file);
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(r.stdout.trim().split("\n"), [`${lock.flavor} ${lock.python.minor}`, expected]);
+    });
+  }
+  it("every command it names is a script of package.json with the options that script reads", function () {
+    const scripts = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+    assert.ok(scripts["python:lock"] && scripts["image:resolve"]);
+    assert.match(fs.readFileSync(path.join(ROOT, "scripts/python-upstream-lock.ts"), "utf8"), /python: \{ type: "string"/);
+    assert.match(fs.readFileSync(path.join(ROOT, "scripts/image-resolve.ts"), "utf8"), /flavor/);
+  });
+  it("a lock without its header lines, or of another flavour, fails naming it (never a wrong command)", function () {
+    const headless = tmpLock('{\n  "schemaVersion": 1,\n}\n');
+    const r = lockShell('lock_header "$1"', headless);
+    assert.notEqual(r.status, 0);
+    assert.equal(r.stderr.trim(), `lock.sh: ${headless}: no "flavor" or "python"."minor" header line`);
+    const other = lockShell('lock_refresh_command alpine 3.13');
+    assert.notEqual(other.status, 0);
+    assert.equal(other.stderr.trim(), 'lock.sh: flavor "alpine" is not debian or upstream');
+  });
+});
