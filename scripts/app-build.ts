@@ -1,7 +1,7 @@
 /**
  * npm run --silent app:build -- [--python 3.13] [--flavor debian]
  *     [--builder-image REF --runtime-image REF] [--extra-ca FILE | --no-extra-ca]
- *     [--platform linux/amd64] [--tag NAME:TAG] [--push REGISTRY] [--no-cache]
+ *     [--platform linux/amd64] [--tag NAME:TAG] [--push REGISTRY [--sign-key KEY] [--cosign PATH]] [--no-cache]
  *
  * Builds the sample app image (app/Dockerfile) with the local engine and prints its
  * reference as the LAST line of stdout (progress goes to stderr). Without
@@ -12,6 +12,10 @@
  * host's bundle, $PIP_CERT / $SSL_CERT_FILE / /etc/ssl/certs/ca-certificates.crt); it is
  * never a build arg or a COPY, so it is in no layer (test/app/app-image.test.ts proves it).
  * With --push the image goes to REGISTRY/sample-app and the digest reference is printed.
+ * With --sign-key (gcpkms://.../cryptoKeyVersions/N or a cosign key file) the pushed digest is
+ * signed and attested the way the rebuild signs the Python images (scripts/rebuild/sign.ts):
+ * a cosign signature, a CycloneDX SBOM (the runtime image's plus the venv's pinned wheels) and
+ * a SLSA provenance (base images, requirements sha256, wheels), so `image:verify` accepts it.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -21,6 +25,9 @@ import { appBuildSpec, appTag as specAppTag, EXTRA_CA_SECRET, readAppSources } f
 import { buildxArgs as renderBuildxArgs } from "../components/buildRender";
 import { type Platform, PLATFORMS } from "../components/constants";
 import { metadataDigest } from "./image-build";
+import { keySigner, readImage, signAndAttest } from "./rebuild/sign";
+import { validateKeyRef } from "./signing/cosign";
+import { appProvenancePredicate, appSbom, mergeSboms, pinnedRequirements } from "./signing/predicates";
 
 const ROOT = path.resolve(__dirname, "..");
 export const APP_CONTEXT = path.join(ROOT, "app");
@@ -36,11 +43,15 @@ export interface AppBuildOptions {
     platform: string;
     tag?: string;
     push?: string;
+    /** With push: sign and attest the pushed digest with this key (gcpkms://... or a cosign key file). */
+    signKey?: string;
+    /** cosign binary; default: the `npm run cosign:install` build. */
+    cosign?: string;
     noCache: boolean;
 }
 
 const USAGE = "usage: app:build [--python 3.13] [--flavor debian] [--builder-image REF --runtime-image REF] " +
-    "[--extra-ca FILE | --no-extra-ca] [--platform linux/amd64] [--tag NAME:TAG] [--push REGISTRY] [--no-cache]";
+    "[--extra-ca FILE | --no-extra-ca] [--platform linux/amd64] [--tag NAME:TAG] [--push REGISTRY [--sign-key KEY] [--cosign PATH]] [--no-cache]";
 
 /** The host's CA bundle, if any: what a TLS-intercepting proxy's users have configured. */
 export function defaultExtraCa(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -62,6 +73,8 @@ export function parseAppBuildArgs(argv: string[], env: NodeJS.ProcessEnv = proce
         "--platform": (v) => { o.platform = v; },
         "--tag": (v) => { o.tag = v; },
         "--push": (v) => { o.push = v; },
+        "--sign-key": (v) => { o.signKey = validateKeyRef("--sign-key", v); },
+        "--cosign": (v) => { o.cosign = v; },
     };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
@@ -76,6 +89,7 @@ export function parseAppBuildArgs(argv: string[], env: NodeJS.ProcessEnv = proce
     if ((o.builderImage === undefined) !== (o.runtimeImage === undefined)) {
         throw new Error(`options --builder-image and --runtime-image go together (the venv built in one must run in the other); ${USAGE}`);
     }
+    if (o.signKey !== undefined && o.push === undefined) throw new Error(`option --sign-key needs --push: a signature names a digest in a registry; ${USAGE}`);
     if (!/^3\.[0-9]+$/.test(o.python)) throw new Error(`option --python: ${JSON.stringify(o.python)} is not supported; accepted: a minor such as 3.13`);
     if (!(PLATFORMS as readonly string[]).includes(o.platform)) throw new Error(`option --platform: ${JSON.stringify(o.platform)} is not supported; accepted: ${PLATFORMS.join(", ")}`);
     if (o.extraCa !== undefined && !fs.existsSync(o.extraCa)) throw new Error(`option --extra-ca: ${JSON.stringify(o.extraCa)} does not exist`);
@@ -128,8 +142,23 @@ export function buildxArgs(o: AppBuildOptions & { builderImage: string; runtimeI
     });
 }
 
+/** Signs and attests the pushed app digest with the rebuild's signing code (what image:verify checks). */
+export async function signApp(o: AppBuildOptions & { signKey: string }, ref: string, tag: string, bases: { builderImage: string; runtimeImage: string }, startedOn: Date): Promise<void> {
+    const signer = keySigner(o.signKey, o.cosign);
+    const { sboms } = await readImage(ref, o.platform as Platform);
+    const requirementsFile = path.join(APP_CONTEXT, "requirements.txt");
+    const requirementsBytes = fs.readFileSync(requirementsFile);
+    const requirements = pinnedRequirements(requirementsBytes.toString("utf8"), path.relative(ROOT, requirementsFile));
+    await signAndAttest(signer, ref, [appSbom(mergeSboms(sboms, ref), requirements, tag)], appProvenancePredicate({
+        image: tag, ...bases, platform: o.platform, requirementsFile: path.relative(ROOT, requirementsFile), requirementsBytes, requirements,
+        startedOn: startedOn.toISOString(), finishedOn: new Date().toISOString(), builderId: "https://github.com/distroless-python-gcp/scripts/app-build.ts",
+    }));
+    process.stderr.write(`app:build: signed and attested ${ref} (SBOM, provenance) with ${signer.describe}\n`);
+}
+
 /** Builds the app image; resolves to its reference (tag, or repo@digest when pushed). */
 export async function buildApp(o: AppBuildOptions): Promise<string> {
+    const started = new Date();
     const builderImage = o.builderImage ?? await baseImage(o.python, o.flavor, "builder", o.platform);
     const runtimeImage = o.runtimeImage ?? await baseImage(o.python, o.flavor, "runtime", o.platform);
     const name = o.push ? `${o.push}/sample-app` : "sample-app";
@@ -138,7 +167,10 @@ export async function buildApp(o: AppBuildOptions): Promise<string> {
     await run("docker", buildxArgs({ ...o, builderImage, runtimeImage }, tag, metadata), false);
     const digest = o.push ? metadataDigest(metadata) : "";
     fs.rmSync(path.dirname(metadata), { recursive: true, force: true });
-    return o.push ? `${tag.replace(/:[^:/]+$/, "")}@${digest}` : tag;
+    if (!o.push) return tag;
+    const ref = `${tag.replace(/:[^:/]+$/, "")}@${digest}`;
+    if (o.signKey !== undefined) await signApp({ ...o, signKey: o.signKey }, ref, tag, { builderImage, runtimeImage }, started);
+    return ref;
 }
 
 if (require.main === module) {

@@ -65,8 +65,18 @@ export function signerFor(o: RebuildOptions, log: (m: string) => void): Promise<
     return signer;
 }
 
+/**
+ * A signer for an explicit key (`gcpkms://...` or a cosign key file) outside the rebuild (app:build):
+ * the cosign binary from `--cosign`, else the cosign:install build; fails naming both.
+ */
+export function keySigner(key: string, explicitCosign?: string): Signer {
+    const bin = findCosign(explicitCosign);
+    if (!bin) throw new Error(`--sign-key ${key} needs cosign: npm run --silent cosign:install, or --cosign PATH`);
+    return { bin, key, describe: key };
+}
+
 /** The image's labels and its /usr/share/sbom/*.cdx.json files, read through the engine. */
-async function readImage(ref: string, platform: Platform): Promise<{ labels: Record<string, string>; sboms: Record<string, CdxDocument> }> {
+export async function readImage(ref: string, platform: Platform): Promise<{ labels: Record<string, string>; sboms: Record<string, CdxDocument> }> {
     const config = JSON.parse(await docker(["buildx", "imagetools", "inspect", ref, "--format", "{{json .Image}}"])) as { config?: { Labels?: Record<string, string> } };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sbom-"));
     const id = (await docker(["create", "--platform", platform, ref])).trim();
@@ -98,6 +108,21 @@ async function attest(s: Signer, ref: string, type: string, predicate: unknown, 
     const file = path.join(work, `${type}-${Math.random().toString(36).slice(2)}.json`);
     fs.writeFileSync(file, JSON.stringify(predicate));
     await cosign(s.bin, ["attest", "--key", s.key, "--tlog-upload=false", "--type", type, "--predicate", file, ref]);
+}
+
+/**
+ * One digest's signature and attestations, what image:verify checks: `cosign sign`, a
+ * CycloneDX attestation per SBOM, one SLSA provenance attestation (tag-based storage).
+ */
+export async function signAndAttest(s: Signer, ref: string, sboms: CdxDocument[], provenance: unknown): Promise<void> {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "attest-"));
+    try {
+        await cosign(s.bin, ["sign", "--key", s.key, "--tlog-upload=false", ref]);
+        for (const sbom of sboms) await attest(s, ref, SBOM_TYPE.cosign, sbom, work);
+        await attest(s, ref, PROVENANCE_TYPE.cosign, provenance, work);
+    } finally {
+        fs.rmSync(work, { recursive: true, force: true });
+    }
 }
 
 /**
@@ -135,22 +160,18 @@ export async function signImage(o: RebuildOptions, img: PublishedImage, log: (m:
                 lockFile: path.relative(ROOT, img.lockFile), lockBytes, cpython, buildSpec: buildSpecOf(img.spec, [m.platform]), arches: [arch],
                 startedOn: RUN_STARTED.toISOString(), finishedOn: new Date().toISOString(), builderId: BUILDER_ID,
             });
-            await cosign(s.bin, ["sign", "--key", s.key, "--tlog-upload=false", ref]);
-            await attest(s, ref, SBOM_TYPE.cosign, sbom, work);
-            await attest(s, ref, PROVENANCE_TYPE.cosign, provenance, work);
+            await signAndAttest(s, ref, [sbom], provenance);
             const sbomFile = path.join(work, `sbom-${arch}.json`);
             fs.writeFileSync(sbomFile, JSON.stringify(sbom));
             await loadSbomReference(ref, sbomFile, log);
         }
         const ref = `${repo}@${img.index}`;
-        await cosign(s.bin, ["sign", "--key", s.key, "--tlog-upload=false", ref]);
         // The index carries each platform's SBOM (one attestation each) and one provenance.
-        for (const sbom of indexSboms) await attest(s, ref, SBOM_TYPE.cosign, sbom, work);
-        await attest(s, ref, PROVENANCE_TYPE.cosign, provenancePredicate({
+        await signAndAttest(s, ref, indexSboms, provenancePredicate({
             image: `${repo}:${img.spec.tag}`, flavor: img.flavor, minor: img.minor, variant: img.variant, sourceGeneration: o.sourceGeneration,
             lockFile: path.relative(ROOT, img.lockFile), lockBytes, cpython, buildSpec: buildSpecOf(img.spec, img.manifests.map((m) => m.platform)),
             arches: img.manifests.map((m) => platformArch(m.platform)), startedOn: RUN_STARTED.toISOString(), finishedOn: new Date().toISOString(), builderId: BUILDER_ID,
-        }), work);
+        }));
         log(`${img.flavor} ${img.minor} ${img.variant}: signed and attested (SBOM, provenance) ${ref} and ${img.manifests.length} platform manifest(s) (${((Date.now() - started) / 1000).toFixed(0)} s)`);
     } finally {
         fs.rmSync(work, { recursive: true, force: true });

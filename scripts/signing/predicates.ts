@@ -101,3 +101,88 @@ export function provenancePredicate(p: ProvenanceInput): Record<string, unknown>
         },
     };
 }
+
+/** One pinned requirement of a `pip-compile --generate-hashes` file: name, version, its allowed sha256s. */
+export interface PinnedRequirement { name: string; version: string; sha256: string[] }
+
+/**
+ * Reads `name==version \ --hash=sha256:...` entries (comments, options such as --find-links and
+ * `# via` lines skipped); a requirement without a pin or without a hash fails naming the line,
+ * since the build installs with --require-hashes and the SBOM must list exactly what it installed.
+ */
+export function pinnedRequirements(text: string, file: string): PinnedRequirement[] {
+    const out: PinnedRequirement[] = [];
+    const logical = text.replace(/\\\r?\n/g, " ").split(/\r?\n/);
+    for (const [i, raw] of logical.entries()) {
+        const line = raw.replace(/(^|\s)#.*$/, "").trim();
+        if (line === "" || line.startsWith("-")) continue;
+        const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;]+)((?:\s+--hash=sha256:[0-9a-f]{64})+)\s*$/.exec(line);
+        if (!m) throw new Error(`${file}: "${line.slice(0, 80)}" (logical line ${i + 1}) is not name==version with --hash=sha256:... (what --require-hashes installs)`);
+        out.push({ name: m[1].toLowerCase().replace(/[._]+/g, "-"), version: m[2], sha256: [...m[3].matchAll(/sha256:([0-9a-f]{64})/g)].map((h) => h[1]) });
+    }
+    return out;
+}
+
+/**
+ * The sample app's SBOM: the runtime image's (the app image is built on it and keeps its
+ * /usr/share/sbom/python.cdx.json: Debian packages and CPython) plus one pypi component per
+ * pinned requirement the venv holds.
+ */
+export function appSbom(runtime: CdxDocument, requirements: PinnedRequirement[], image: string): CdxDocument {
+    const doc = JSON.parse(JSON.stringify(runtime)) as CdxDocument;
+    doc.metadata = { ...(doc.metadata ?? {}), component: { ...(doc.metadata?.component ?? {}), name: image } };
+    for (const r of requirements) {
+        const purl = `pkg:pypi/${r.name}@${r.version}`;
+        (doc.components ??= []).push({ "bom-ref": purl, type: "library", name: r.name, version: r.version, purl });
+    }
+    return doc;
+}
+
+export interface AppProvenanceInput {
+    /** The pushed tag (`repo:app-<hash>`), for people reading it. */
+    image: string;
+    builderImage: string;
+    runtimeImage: string;
+    platform: string;
+    requirementsFile: string;
+    requirementsBytes: Buffer;
+    requirements: PinnedRequirement[];
+    startedOn: string;
+    finishedOn: string;
+    builderId: string;
+}
+
+/** What the app's provenance says its `buildType` is. */
+export const APP_BUILD_TYPE = "https://github.com/distroless-python-gcp/app-build/v1";
+
+/**
+ * SLSA provenance v1 of the sample app: its base images and the requirements file's
+ * sha256 as parameters; the base images and every pinned wheel (its allowed sha256s) as
+ * resolved dependencies.
+ */
+export function appProvenancePredicate(p: AppProvenanceInput): Record<string, unknown> {
+    // A pushed base image is named by digest; a local one (image:build without --push) by its
+    // content-addressed tag, which carries the buildId of everything it was built from.
+    const base = (name: string, ref: string) => {
+        const m = /@sha256:([0-9a-f]{64})$/.exec(ref);
+        return m ? { name, uri: ref, digest: { sha256: m[1] } } : { name, uri: ref };
+    };
+    return {
+        buildDefinition: {
+            buildType: APP_BUILD_TYPE,
+            externalParameters: {
+                image: p.image,
+                builderImage: p.builderImage,
+                runtimeImage: p.runtimeImage,
+                platform: p.platform,
+                requirements: { file: p.requirementsFile, sha256: sha256(p.requirementsBytes) },
+            },
+            resolvedDependencies: [
+                base("builder", p.builderImage),
+                base("runtime", p.runtimeImage),
+                ...p.requirements.map((r) => ({ name: `${r.name}==${r.version}`, uri: `pkg:pypi/${r.name}@${r.version}`, digest: { sha256: r.sha256[0] }, annotations: { allowedSha256: r.sha256 } })),
+            ],
+        },
+        runDetails: { builder: { id: p.builderId }, metadata: { startedOn: p.startedOn, finishedOn: p.finishedOn } },
+    };
+}
