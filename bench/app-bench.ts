@@ -37,7 +37,7 @@ import { buildApp, defaultExtraCa } from "../scripts/app-build";
 import { parseBuildArgs, runBuild } from "../scripts/image-build";
 import { servedPython } from "../scripts/lib/localRegistry";
 import { sharedMirror } from "../scripts/python-mirror";
-import { appImage } from "../test/app/harness";
+import { appImage, baseImages } from "../test/app/harness";
 import { type AppBenchOptions, parseAppBenchOptions } from "./lib/appOptions";
 import { markdown, resultsDoc, type RowInput, type RowKey } from "./lib/appReport";
 import { runRound } from "./lib/appRound";
@@ -60,7 +60,7 @@ function buildConventional(appRef: string): Promise<string> {
 }
 
 /** The app on the upstream flavour: on the given runtime/builder, or on --fast ones built here. */
-async function upstreamApp(o: AppBenchOptions): Promise<{ image: string; fast: boolean }> {
+async function upstreamApp(o: AppBenchOptions): Promise<{ image: string; runtime: string; fast: boolean }> {
     let builderImage = o.upstreamBuilder;
     let runtimeImage = o.upstreamRuntime;
     const fast = runtimeImage === undefined;
@@ -79,7 +79,7 @@ async function upstreamApp(o: AppBenchOptions): Promise<{ image: string; fast: b
         }
     }
     const image = await buildApp({ python: "3.13", flavor: "upstream", builderImage, runtimeImage, platform: "linux/amd64", noCache: false, extraCa: defaultExtraCa() });
-    return { image, fast };
+    return { image, runtime: runtimeImage!, fast };
 }
 
 /** Pins this process (all its threads) to `cpu`: its curl and docker children inherit it. */
@@ -99,14 +99,14 @@ async function main(): Promise<void> {
     // Ours runs as the manifest does (read-only, uid 65532, no capabilities); the
     // conventional image as such images usually run: root, writable root filesystem.
     const hardened = ["--read-only", "--user", "65532:65532", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"];
-    const specs: { key: RowKey; label: string; image: string; extra: string[] }[] = [
-        { key: "conventional", label: "conventional (trixie-slim + Debian's python3.13, root)", image: conventional, extra: [] },
-        { key: "debian", label: "ours, Debian flavour (uid 65532, read-only)", image: debian, extra: hardened },
-        { key: "upstream", label: `ours, upstream flavour${upstream.fast ? " (fast)" : ""} (uid 65532, read-only)`, image: upstream.image, extra: hardened },
+    const specs: { key: RowKey; label: string; image: string; base: string; extra: string[] }[] = [
+        { key: "conventional", label: "conventional (trixie-slim + Debian's python3.13, root)", image: conventional, base: "bench/app-conventional.Dockerfile", extra: [] },
+        { key: "debian", label: "ours, Debian flavour (uid 65532, read-only)", image: debian, base: (await baseImages()).runtimeImage, extra: hardened },
+        { key: "upstream", label: `ours, upstream flavour${upstream.fast ? " (fast)" : ""} (uid 65532, read-only)`, image: upstream.image, base: upstream.runtime, extra: hardened },
     ];
     log("sizes (pushed to a private loopback registry)");
     const sizes = await measureImages(specs.map((s) => s.image));
-    const rows: RowInput[] = specs.map((s, i) => ({ key: s.key, label: s.label, image: s.image, runs: [],
+    const rows: RowInput[] = specs.map((s, i) => ({ key: s.key, label: s.label, image: s.image, base: s.base, runs: [],
         size: { layers: sizes[i].layers, gzipBytes: sizes[i].gzipBytes, zstdBytes: sizes[i].zstdBytes, unpackedBytes: sizes[i].unpackedBytes } }));
     pinSelf(o.clientCpu);
     const loadBefore = os.loadavg()[0];

@@ -6,7 +6,8 @@ import { type Spread, spread } from "./stats";
 
 export type RowKey = "conventional" | "debian" | "upstream";
 export interface RowSize { layers: number; gzipBytes: number; zstdBytes: number; unpackedBytes: number }
-export interface RowInput { key: RowKey; label: string; image: string; size: RowSize; runs: Round[] }
+/** `image`: the app image measured; `base`: what it is built on (our runtime's reference, or the conventional Dockerfile). */
+export interface RowInput { key: RowKey; label: string; image: string; base: string; size: RowSize; runs: Round[] }
 
 export interface Figures { cpuMsPerRequest: Spread; rps: Spread; p99ms: Spread; serverCpuBusy: Spread; readyFromStartMs: Spread; readyFromRunMs: Spread; errors: number; requests: number }
 
@@ -64,7 +65,7 @@ export function resultsDoc(rows: RowInput[], o: AppBenchOptions, m: Method & { d
             statistic: "min/median/max over alternating rounds (order rotated every round), a fresh container per row and round; ratios are per-round pairs",
             size: "gzip: sum of the layer blobs as pushed to a loopback registry; zstd: the same layers recompressed with zstd -3; unpacked: sum of the layers' regular files",
         },
-        rows: rows.map((r) => ({ key: r.key, label: r.label, image: r.image, size: r.size, figures: fig[r.key], runs: r.runs })),
+        rows: rows.map((r) => ({ key: r.key, label: r.label, image: r.image, base: r.base, size: r.size, figures: fig[r.key], runs: r.runs })),
         ratios: rat,
         targets: Object.assign({}, ...ours.map((r) => targets(r, fig[r.key], rat[r.key]!, fig.conventional))) as Record<string, boolean>,
     };
@@ -110,6 +111,8 @@ export function markdown(doc: ResultsDoc): string {
         rrow("p99 latency", (r) => sp(r.p99ms, 2)),
         rrow("size, gzip", (r) => `${r.gzip.toFixed(2)}x`),
         rrow("size, zstd", (r) => `${r.zstd.toFixed(2)}x`),
+        "",
+        `Images: ${doc.rows.map((r) => `${r.key} \`${r.image}\` on \`${r.base}\``).join("; ")}.`,
         "",
         `Targets: ${Object.entries(doc.targets).map(([k, v]) => `${k}: ${v ? "met" : "NOT met"}`).join("; ")}.`,
         "",

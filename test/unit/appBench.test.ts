@@ -59,9 +59,9 @@ describe("bench:app statistics", () => {
 describe("bench:app results", () => {
     const opts = parse(["--rounds", "3"]);
     const rows: RowInput[] = [
-        { key: "conventional", label: "conventional", image: "conv:1", size: size(45_000_000), runs: [round(1.0, 700), round(1.1, 650), round(1.2, 600)] },
-        { key: "debian", label: "ours, Debian flavour", image: "app:1", size: size(22_000_000), runs: [round(0.9, 720), round(1.0, 660), round(1.1, 610)] },
-        { key: "upstream", label: "ours, upstream flavour (fast)", image: "app:2", size: size(25_000_000), runs: [round(1.1, 650), round(1.2, 600), round(1.3, 560, { errors: 1 })] },
+        { key: "conventional", label: "conventional", image: "conv:1", base: "bench/app-conventional.Dockerfile", size: size(45_000_000), runs: [round(1.0, 700), round(1.1, 650), round(1.2, 600)] },
+        { key: "debian", label: "ours, Debian flavour", image: "app:1", base: "python-debian:r", size: size(22_000_000), runs: [round(0.9, 720), round(1.0, 660), round(1.1, 610)] },
+        { key: "upstream", label: "ours, upstream flavour (fast)", image: "app:2", base: "python-upstream:r", size: size(25_000_000), runs: [round(1.1, 650), round(1.2, 600), round(1.3, 560, { errors: 1 })] },
     ];
     const doc = resultsDoc(rows, opts, { date: "2026-12-02T01:00:00.000Z", command: "npm run --silent bench:app -- --rounds 3", cpus: 2, loadavg: [0.5, 1.5], cpuCounter: "cgroup v1 cpuacct.usage" });
     it("CPU per request at or under the conventional image's meets the target; over it does not", () => {
@@ -77,6 +77,7 @@ describe("bench:app results", () => {
         assert.ok(md.includes("(cgroup v1 cpuacct.usage)"), md);
         assert.ok(md.includes("| size: gzip layers as pushed | 45.0 MB | 22.0 MB | 25.0 MB |"), md);
         assert.ok(md.includes("Command: `npm run --silent bench:app -- --rounds 3`"), md);
+        assert.ok(md.includes("upstream `app:2` on `python-upstream:r`"), md);
     });
     it("without a conventional row there is nothing to compare with", () => {
         assert.throws(() => resultsDoc(rows.slice(1), opts, { date: "", command: "", cpus: 2, loadavg: [0, 0], cpuCounter: "" }), /no conventional row/);

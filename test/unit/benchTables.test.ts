@@ -32,8 +32,8 @@ describe("README bench tables", () => {
             const run = (cpuMsPerRequest: number) => ({ readyFromRunMs: 900, readyFromStartMs: 500, rps: 700, p99ms: 30, requests: 3500, errors: 0, cpuUs: 1, cpuMsPerRequest, serverCpuBusy: 1 });
             const size = { layers: 2, gzipBytes: 22_000_000, zstdBytes: 21_000_000, unpackedBytes: 59_000_000 };
             const doc = resultsDoc([
-                { key: "conventional", label: "conventional", image: "c", size, runs: [run(1.3), run(1.4), run(1.5)] },
-                { key: "debian", label: "ours, Debian flavour", image: "d", size, runs: [run(1.2), run(1.25), run(1.4)] },
+                { key: "conventional", label: "conventional", image: "c", base: "b", size, runs: [run(1.3), run(1.4), run(1.5)] },
+                { key: "debian", label: "ours, Debian flavour", image: "d", base: "b", size, runs: [run(1.2), run(1.25), run(1.4)] },
             ], parseAppBenchOptions(["--rounds", "3"], 2, root), { date: "2026-12-02T00:00:00Z", command: "x", cpus: 2, loadavg: [0, 0], cpuCounter: "cgroup v1 cpuacct.usage" });
             fs.writeFileSync(path.join(root, "bench/app-results.json"), JSON.stringify(doc));
             const tables = renderBenchTables(root);
