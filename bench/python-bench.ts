@@ -138,6 +138,8 @@ async function main(): Promise<void> {
     const given = argv.flatMap((a, i) => (a === "--image" ? [argv[i + 1]] : []));
 
     const rows: { label: string; ref: string; buildSeconds?: number }[] = [];
+    // A row whose build fails is reported as such; the other rows are still measured.
+    const failed: { label: string; error: string; seconds: number }[] = [];
     const entries = await debianMirrorEntries();
     const py = entries.find((e) => e.version.startsWith("3.13."));
     if (!py) throw new Error("the loopback python.org mirror has no 3.13 release to serve (Debian's pool)");
@@ -151,7 +153,13 @@ async function main(): Promise<void> {
             const pin = row.upstream ? ["--python-mirror", mirror.url, "--python-version", py.version, "--python-sha256", py.sha256] : [];
             log(`building ${row.label} (cached when built before)`);
             const start = Date.now();
-            rows.push({ label: row.label, ref: await runBuild(parseBuildArgs([...row.args, ...pin])), buildSeconds: (Date.now() - start) / 1000 });
+            try {
+                rows.push({ label: row.label, ref: await runBuild(parseBuildArgs([...row.args, ...pin])), buildSeconds: (Date.now() - start) / 1000 });
+            } catch (e) {
+                if (rows.length === 0) throw e;
+                failed.push({ label: row.label, error: (e as Error).message, seconds: (Date.now() - start) / 1000 });
+                log(`${row.label}: BUILD FAILED after ${((Date.now() - start) / 1000).toFixed(0)} s: ${(e as Error).message}`);
+            }
         }
     } finally {
         await mirror.close();
@@ -221,6 +229,9 @@ async function main(): Promise<void> {
         "| interpreter | Python | geometric mean vs Debian | pyperformance wall time | image build this run |",
         "| --- | --- | ---: | ---: | ---: |",
         ...results.map((r, i) => `| ${r.label} | ${r.version} | ${i === 0 ? "1 (baseline)" : `${comparisons[i - 1].geometricMean}x`} | ${r.seconds.toFixed(0)} s | ${rows[i].buildSeconds !== undefined ? `${rows[i].buildSeconds!.toFixed(0)} s` : "given"} |`),
+        ...failed.map((f) => `| ${f.label} | - | build failed after ${f.seconds.toFixed(0)} s: ${f.error.split("\n")[0]} | - | - |`),
+        "",
+        "Image build this run: seconds `image:build` took for the row in this invocation (BuildKit reuses cached layers: a row built before costs little).",
         "",
         ...comparisons.flatMap((c) => [`## ${c.label} vs ${c.vs} (pyperf compare_to)`, "", "```", c.compareTo.trim(), "```", "",
             ...(c.missing.length ? [`Missing on one side: ${c.missing.join(", ")}`, ""] : [])]),
@@ -235,7 +246,7 @@ async function main(): Promise<void> {
         date, command, pyperformance: PYPERFORMANCE, pyperf: PYPERF, mode: rigorous ? "rigorous" : "fast", benchmarks,
         rows: results.map((r, i) => ({ label: r.label, ref: r.ref, python: r.version, result: path.relative(ROOT, r.file), pyperformanceSeconds: r.seconds,
             buildSeconds: rows[i].buildSeconds ?? null, sysconfig: r.sysconfig })),
-        comparisons: comparisons.map(({ compareTo: _t, ...c }) => c),
+        comparisons: comparisons.map(({ compareTo: _t, ...c }) => c), failedBuilds: failed,
     }, null, 2) + "\n");
     fs.writeFileSync(path.join(ROOT, "bench/results/python-bench.md"), md);
     process.stdout.write(md);

@@ -18,6 +18,12 @@ interface Spread { min: number; median: number; max: number }
 interface AppRowV2 { label: string; size: { gzipBytes: number; zstdBytes: number }; figures: { cpuMsPerRequest: Spread; rps: Spread; p99ms: Spread; readyFromStartMs: Spread } }
 interface AppBenchV2 { schema: 2; date: string; method: { rounds: number }; rows: AppRowV2[] }
 type AppBench = AppBenchV1 | AppBenchV2;
+// bench/results/python-bench.json (bench/python-bench.ts): pyperformance geometric means.
+interface PythonBench {
+    date: string; mode: string; pyperformance: string; benchmarks: string[];
+    rows: { label: string; python: string }[];
+    comparisons: { label: string; geometricMean: number; perBenchmark: Record<string, number> }[];
+}
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 const ms = (x: number) => Math.round(x).toString();
@@ -41,7 +47,9 @@ export function renderBenchTables(root: string): string {
         "",
         ...appTable(app),
         "",
-        `Sources: \`npm run bench\` (bench/results/image-bench.md), \`npm run --silent bench:upstream\` (bench/results/upstream-bench.md), \`npm run --silent bench:app\` (bench/app-results.md, ${app.date.slice(0, 10)}); one run each on a shared 2-core machine. ${app.schema === 2
+        ...(fs.existsSync(path.join(root, "bench/results/python-bench.json")) ? [...pythonTable(read<PythonBench>("bench/results/python-bench.json")), ""] : []),
+        `Sources: \`npm run bench\` (bench/results/image-bench.md), \`npm run --silent bench:upstream\` (bench/results/upstream-bench.md), \`npm run --silent bench:app\` (bench/app-results.md, ${app.date.slice(0, 10)})${
+            fs.existsSync(path.join(root, "bench/results/python-bench.json")) ? ", `npm run --silent bench:python` (bench/results/python-bench.md)" : ""}; one run each on a shared 2-core machine. ${app.schema === 2
         ? `The app figures are min / median / max over ${app.method.rounds} alternating rounds, the server and wrk pinned to separate CPUs; CPU ms/request (the container's cgroup CPU time per request served) is the figure that holds on a busy machine.`
         : "The app's requests/s is noisy there (single rounds varied about 2x): read it as parity, not as a speed-up."}`,
         "",
@@ -65,6 +73,22 @@ function appTable(app: AppBench): string[] {
         "| --- | ---: | ---: | ---: | ---: | ---: |",
         ...app.rows.map((r) => `| ${r.label} | ${mb(r.size.gzipBytes)} / ${mb(r.size.zstdBytes)} MB | ${sp(r.figures.cpuMsPerRequest, (x) => x.toFixed(2))} | ` +
             `${sp(r.figures.rps, (x) => Math.round(x).toString())} | ${sp(r.figures.p99ms, ms)} ms | ${sp(r.figures.readyFromStartMs, ms)} ms |`),
+    ];
+}
+
+function pythonTable(py: PythonBench): string[] {
+    const byLabel = new Map(py.comparisons.map((c) => [c.label, c]));
+    const range = (c: { perBenchmark: Record<string, number> }) => {
+        const v = Object.values(c.perBenchmark);
+        return `${Math.min(...v).toFixed(2)}x-${Math.max(...v).toFixed(2)}x`;
+    };
+    return [
+        `| interpreter (pyperformance, ${py.benchmarks.length} benchmarks, ${py.mode} mode, ${py.date.slice(0, 10)}) | Python | speed vs Debian's python3.13 (geometric mean) | per-benchmark range |`,
+        "| --- | --- | ---: | ---: |",
+        ...py.rows.map((r, i) => {
+            const c = byLabel.get(r.label);
+            return `| ${r.label} | ${r.python} | ${i === 0 ? "1.00x (baseline)" : c ? `${c.geometricMean.toFixed(3)}x` : "-"} | ${c ? range(c) : "-"} |`;
+        }),
     ];
 }
 
