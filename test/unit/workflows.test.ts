@@ -128,6 +128,10 @@ describe("GitHub workflows (.github/)", () => {
             const install = steps.findIndex((s) => /npm run --silent cosign:install/.test(s.run ?? ""));
             assert.ok(verify >= 0 && up >= 0 && install >= 0, `${id}: steps missing (verify ${verify}, up ${up}, cosign ${install})`);
             assert.ok(install < verify && verify < up, `${id}: cosign:install (${install}) < image:verify (${verify}) < pulumi up (${up})`);
+            // The cosign build is cached by its pin, in the folder cosign:install builds into.
+            const cache = steps.slice(0, install).find((s) => s.uses?.startsWith("actions/cache@"));
+            assert.match(String(cache?.with?.key), /hashFiles\('tools\/cosign\.json'\)/);
+            assert.strictEqual(cache?.with?.path, (steps[install] as { env?: Record<string, string> }).env?.DISTROLESS_PYTHON_TOOLS_CACHE);
             // The flags image:verify reads (scripts/image-verify.ts parseVerifyArgs), and the lock pulumi up deploys.
             const run = steps[verify].run!;
             assert.match(run, /--key "\$RUNNER_TEMP\/signing\.pub" --cosign "\$COSIGN" --release-lock image\/release-lock\.json/);
