@@ -8,13 +8,14 @@
 // signature's publicKeyId is the attestor's key id (components/signingKey.ts).
 // cosign signatures are a separate thing: Binary Authorization's attestor check never reads them.
 import * as crypto from "node:crypto";
+import { DIGEST_PATTERN } from "../../components/constants";
 import { metadataToken } from "./gcs";
 
 /** The `critical.type` of a Binary Authorization container signature payload. */
 export const PAYLOAD_TYPE = "Google cloud binauthz container signature";
 const KMS_KEY = /^gcpkms:\/\/(projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+\/cryptoKeyVersions\/[0-9]+)$/;
 const NOTE = /^projects\/([^/]+)\/notes\/[^/]+$/;
-const DIGEST_REF = /^([a-z0-9.-]+(?::[0-9]{1,5})?(?:\/[a-z0-9._-]+)+)@(sha256:[0-9a-f]{64})$/;
+const DIGEST_REF = new RegExp(`^([a-z0-9.-]+(?::[0-9]{1,5})?(?:/[a-z0-9._-]+)+)@(${DIGEST_PATTERN.source.replace(/^\^|\$$/g, "")})$`);
 
 /** `REGISTRY/PATH@sha256:...` split; refuses anything else (an attestation names one digest). */
 export function splitDigestRef(ref: string): { repository: string; digest: string } {

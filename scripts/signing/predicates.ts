@@ -1,6 +1,7 @@
 // The two attestation predicates the rebuild attaches to every published image. Pure: the
 // inputs are files and labels the pipeline already has; tests check the exact shapes.
 import * as crypto from "node:crypto";
+import { DIGEST_PATTERN } from "../../components/constants";
 
 /** cosign --type names and the predicate types they put in the in-toto statement. */
 export const SBOM_TYPE = { cosign: "cyclonedx", predicateType: "https://cyclonedx.org/bom" } as const;
@@ -105,6 +106,10 @@ export function provenancePredicate(p: ProvenanceInput): Record<string, unknown>
 /** One pinned requirement of a `pip-compile --generate-hashes` file: name, version, its allowed sha256s. */
 export interface PinnedRequirement { name: string; version: string; sha256: string[] }
 
+// pip's --hash=sha256:<hex> has the digest's own shape (components/constants.ts).
+const SHA256 = DIGEST_PATTERN.source.replace(/^\^|\$$/g, "");
+const PINNED_LINE = new RegExp(`^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\\s;]+)((?:\\s+--hash=${SHA256})+)\\s*$`);
+
 /**
  * Reads `name==version \ --hash=sha256:...` entries (comments, options such as --find-links and
  * `# via` lines skipped); a requirement without a pin or without a hash fails naming the line,
@@ -116,7 +121,7 @@ export function pinnedRequirements(text: string, file: string): PinnedRequiremen
     for (const [i, raw] of logical.entries()) {
         const line = raw.replace(/(^|\s)#.*$/, "").trim();
         if (line === "" || line.startsWith("-")) continue;
-        const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;]+)((?:\s+--hash=sha256:[0-9a-f]{64})+)\s*$/.exec(line);
+        const m = PINNED_LINE.exec(line);
         if (!m) throw new Error(`${file}: "${line.slice(0, 80)}" (logical line ${i + 1}) is not name==version with --hash=sha256:... (what --require-hashes installs)`);
         out.push({ name: m[1].toLowerCase().replace(/[._]+/g, "-"), version: m[2], sha256: [...m[3].matchAll(/sha256:([0-9a-f]{64})/g)].map((h) => h[1]) });
     }
