@@ -67,7 +67,9 @@ if [ "$pgo_task" = extended ]; then
 fi
 if [ "$bolt" = 1 ]; then
     llvm=/usr/lib/llvm-19/bin
-    [ -x "$llvm/llvm-bolt" ] && [ -x "$llvm/merge-fdata" ] || { echo "build.sh: PYTHON_BOLT=1 but $llvm/llvm-bolt is missing: the lock's buildDependencies.\"$build_arch/$arch+bolt\" must be installed (npm run python:lock)" >&2; exit 1; }
+    if [ ! -x "$llvm/llvm-bolt" ] || [ ! -x "$llvm/merge-fdata" ]; then
+        echo "build.sh: PYTHON_BOLT=1 but $llvm/llvm-bolt is missing: the lock's buildDependencies.\"$build_arch/$arch+bolt\" must be installed (npm run python:lock)" >&2; exit 1
+    fi
     export LLVM_BOLT=$llvm/llvm-bolt MERGE_FDATA=$llvm/merge-fdata
     opt="$opt --enable-bolt"
     # BOLT rewrites a binary with its symbols and relocations (configure adds -Wl,--emit-relocs)

@@ -205,6 +205,10 @@ describe("stack (dev, under mocks)", function () {
                 PYTHON_SHA256: lock.cpython.sha256,
                 PYTHON_MIRROR: "https://www.python.org/ftp/python",
                 PYTHON_FAST: "0",
+                // The production optimisation switches at their defaults (BUILD_DEFAULTS).
+                PYTHON_PGO_TASK: "default",
+                PYTHON_BOLT: "0",
+                PYTHON_BUILD_OPTIONS: "pgo-task=default bolt=0",
                 SOURCE_DATE_EPOCH: String(epoch),
                 IMAGE_CREATED: rfc3339(epoch),
                 REVISION: spec("3.13", "runtime").revision,
