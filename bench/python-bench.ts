@@ -1,6 +1,6 @@
 /**
  * npm run --silent bench:python -- [--rows debian,upstream,upstream-bolt,upstream-extended]
- *     [--image LABEL=REF ...] [--rigorous] [--benchmarks a,b,...]
+ *     [--image LABEL=REF ...] [--rigorous] [--benchmarks a,b,...] [--out NAME]
  *
  * The interpreters compared with the community's own suite: pyperformance, run inside each
  * image's builder variant (it pip-installs the benchmarks' dependencies into venvs it makes
@@ -12,7 +12,9 @@
  * in bench/results/python/, compared by `pyperf compare_to` (geometric mean and per-benchmark
  * significance) against the first row (Debian's python3.13), plus each row's sysconfig
  * compiler flags. Our own geometric mean (speedups(), from the same JSON) is the figure the
- * README quotes; compare_to's table is kept beside it. Writes bench/results/python-bench.{json,md}.
+ * README quotes; compare_to's table is kept beside it. Writes bench/results/<out>.{json,md}
+ * (`--out`, default python-bench: the file the README's table is generated from; the first
+ * row is the baseline, Debian's python3.13 unless --rows says otherwise).
  *
  * Rows (all CPython 3.13.5: the release this machine can serve for both flavours; 3.14 and
  * 3.15 sources cannot be served here, python.org being unreachable and Debian's pool not
@@ -131,11 +133,16 @@ const SYSCONFIG_KEYS = ["CC", "CONFIG_ARGS", "OPT", "CFLAGS", "PY_CFLAGS_NODIST"
 async function main(): Promise<void> {
     const argv = process.argv.slice(2);
     const opt = (name: string) => (argv.indexOf(`--${name}`) >= 0 ? argv[argv.indexOf(`--${name}`) + 1] : undefined);
-    const rowNames = (opt("rows") ?? "debian,upstream").split(",");
+    // --rows none: only the --image rows (images built before, e.g. by an older tree).
+    const rowNames = (opt("rows") ?? "debian,upstream").split(",").filter((r) => r !== "none");
     for (const r of rowNames) if (!ROWS[r]) throw new Error(`option --rows: "${r}" is not a row; accepted: ${Object.keys(ROWS).join(", ")}`);
     const rigorous = argv.includes("--rigorous");
+    const out = opt("out") ?? "python-bench";
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(out)) throw new Error(`option --out: "${out}" is not a results name; accepted: lowercase letters, digits and hyphens (bench/results/<out>.json)`);
     const benchmarks = (opt("benchmarks") ?? BENCHMARKS.join(",")).split(",");
     const given = argv.flatMap((a, i) => (a === "--image" ? [argv[i + 1]] : []));
+    for (const g of given) if (!/^[^=]+=\S+$/.test(g)) throw new Error(`option --image: "${g}" is not LABEL=REF`);
+    if (rowNames.length + given.length < 2) throw new Error("bench:python needs two rows or more (--rows and/or --image LABEL=REF): the first is the baseline");
 
     const rows: { label: string; ref: string; buildSeconds?: number }[] = [];
     // A row whose build fails is reported as such; the other rows are still measured.
@@ -172,7 +179,7 @@ async function main(): Promise<void> {
     fs.mkdirSync(path.join(work, "pip-cache"), { recursive: true });
     fs.chmodSync(work, 0o777);
     for (const d of ["home", "pip-cache"]) fs.chmodSync(path.join(work, d), 0o777);
-    const outDir = path.join(ROOT, "bench/results/python");
+    const outDir = path.join(ROOT, "bench/results", out === "python-bench" ? "python" : out);
     fs.mkdirSync(outDir, { recursive: true });
 
     // Rows alternate: the subset runs in CHUNKS slices, each slice on every row in turn, the
@@ -216,17 +223,17 @@ async function main(): Promise<void> {
             `/work/${base.id}/result.json`, `/work/${r.id}/result.json`, "--table", "-G"], true);
         return { label: r.label, vs: base.label, geometricMean: +s.geometricMean.toFixed(4), perBenchmark: s.perBenchmark, missing: s.missing, compareTo: table };
     });
-    const command = `npm run --silent bench:python -- --rows ${rowNames.join(",")}${rigorous ? " --rigorous" : ""}${opt("benchmarks") ? ` --benchmarks ${benchmarks.join(",")}` : ""}`;
+    const command = `npm run --silent bench:python -- --rows ${rowNames.join(",")}${out !== "python-bench" ? ` --out ${out}` : ""}${given.map((g) => ` --image ${g}`).join("")}${rigorous ? " --rigorous" : ""}${opt("benchmarks") ? ` --benchmarks ${benchmarks.join(",")}` : ""}`;
     const date = new Date().toISOString();
     const loadavg = fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
     const md = [
         `# pyperformance: our interpreters beside Debian's python3.13`,
         "",
         `${date}; ${PYPERFORMANCE}, ${PYPERF}, ${rigorous ? "--rigorous" : "--fast"} mode, ${benchmarks.length} benchmarks (the named subset in bench/python-bench.ts),`,
-        `each row alone on CPU 1 of this 2-CPU machine (load average at the end: ${loadavg}). Speed = Debian's mean time / this row's (> 1: faster).`,
+        `each row alone on CPU 1 of this 2-CPU machine (load average at the end: ${loadavg}). Speed = the baseline's (${base.label}) mean time / this row's (> 1: faster).`,
         `Command: \`${command}\``,
         "",
-        "| interpreter | Python | geometric mean vs Debian | pyperformance wall time | image build this run |",
+        "| interpreter | Python | geometric mean vs the baseline | pyperformance wall time | image build this run |",
         "| --- | --- | ---: | ---: | ---: |",
         ...results.map((r, i) => `| ${r.label} | ${r.version} | ${i === 0 ? "1 (baseline)" : `${comparisons[i - 1].geometricMean}x`} | ${r.seconds.toFixed(0)} s | ${rows[i].buildSeconds !== undefined ? `${rows[i].buildSeconds!.toFixed(0)} s` : "given"} |`),
         ...failed.map((f) => `| ${f.label} | - | build failed after ${f.seconds.toFixed(0)} s: ${f.error.split("\n")[0]} | - | - |`),
@@ -242,13 +249,13 @@ async function main(): Promise<void> {
         ...SYSCONFIG_KEYS.map((k) => `| ${k} | ${results.map((r) => `\`${r.sysconfig[k].replace(/\|/g, "\\|").replace(/'/g, "")}\``).join(" | ")} |`),
         "",
     ].join("\n");
-    fs.writeFileSync(path.join(ROOT, "bench/results/python-bench.json"), JSON.stringify({
+    fs.writeFileSync(path.join(ROOT, `bench/results/${out}.json`), JSON.stringify({
         date, command, pyperformance: PYPERFORMANCE, pyperf: PYPERF, mode: rigorous ? "rigorous" : "fast", benchmarks,
         rows: results.map((r, i) => ({ label: r.label, ref: r.ref, python: r.version, result: path.relative(ROOT, r.file), pyperformanceSeconds: r.seconds,
             buildSeconds: rows[i].buildSeconds ?? null, sysconfig: r.sysconfig })),
         comparisons: comparisons.map(({ compareTo: _t, ...c }) => c), failedBuilds: failed,
     }, null, 2) + "\n");
-    fs.writeFileSync(path.join(ROOT, "bench/results/python-bench.md"), md);
+    fs.writeFileSync(path.join(ROOT, `bench/results/${out}.md`), md);
     process.stdout.write(md);
 }
 
