@@ -223,11 +223,11 @@ async function main(): Promise<void> {
             `/work/${base.id}/result.json`, `/work/${r.id}/result.json`, "--table", "-G"], true);
         return { label: r.label, vs: base.label, geometricMean: +s.geometricMean.toFixed(4), perBenchmark: s.perBenchmark, missing: s.missing, compareTo: table };
     });
-    const command = `npm run --silent bench:python -- --rows ${rowNames.join(",")}${out !== "python-bench" ? ` --out ${out}` : ""}${given.map((g) => ` --image ${g}`).join("")}${rigorous ? " --rigorous" : ""}${opt("benchmarks") ? ` --benchmarks ${benchmarks.join(",")}` : ""}`;
+    const command = `npm run --silent bench:python -- --rows ${rowNames.join(",") || "none"}${out !== "python-bench" ? ` --out ${out}` : ""}${given.map((g) => ` --image "${g}"`).join("")}${rigorous ? " --rigorous" : ""}${opt("benchmarks") ? ` --benchmarks ${benchmarks.join(",")}` : ""}`;
     const date = new Date().toISOString();
     const loadavg = fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
     const md = [
-        `# pyperformance: our interpreters beside Debian's python3.13`,
+        `# pyperformance: ${results.slice(1).map((r) => r.label).join(", ")} beside ${base.label}`,
         "",
         `${date}; ${PYPERFORMANCE}, ${PYPERF}, ${rigorous ? "--rigorous" : "--fast"} mode, ${benchmarks.length} benchmarks (the named subset in bench/python-bench.ts),`,
         `each row alone on CPU 1 of this 2-CPU machine (load average at the end: ${loadavg}). Speed = the baseline's (${base.label}) mean time / this row's (> 1: faster).`,
