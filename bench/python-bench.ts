@@ -29,7 +29,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseBuildArgs, runBuild } from "../scripts/image-build";
+import { HOST_CA, parseBuildArgs, runBuild } from "../scripts/image-build";
 import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, sharedMirror } from "../scripts/python-mirror";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -118,8 +118,6 @@ function run(cmd: string, args: string[], opts: { capture?: boolean } = {}): str
     return r.stdout ?? "";
 }
 
-const HOST_CA = process.env.EXTRA_CA_FILE ?? "/etc/ssl/certs/ca-certificates.crt";
-
 /** `docker run` of the builder image as uid 65532 with the work dir, CPU 1 and the CA for pip. */
 function inImage(ref: string, work: string, cwd: string, argv: string[], capture = false): string {
     const ca = fs.existsSync(HOST_CA) ? ["-v", `${HOST_CA}:/run/bench-ca.crt:ro`, "-e", "SSL_CERT_FILE=/run/bench-ca.crt", "-e", "PIP_CERT=/run/bench-ca.crt"] : [];
@@ -190,9 +188,11 @@ async function main(): Promise<void> {
     for (const r of results) {
         fs.mkdirSync(path.join(work, r.id), { recursive: true });
         fs.chmodSync(path.join(work, r.id), 0o777);
-        r.version = inImage(r.ref, work, "/work", ["python3", "-c", "import sys; print(sys.version.split()[0])"], true).trim();
-        r.sysconfig = JSON.parse(inImage(r.ref, work, "/work", ["python3", "-c",
-            `import json, sysconfig; print(json.dumps({k: str(sysconfig.get_config_var(k)) for k in ${JSON.stringify(SYSCONFIG_KEYS)}}))`], true)) as Record<string, string>;
+        // One container for both facts: the interpreter's version and its compiler flags.
+        const facts = JSON.parse(inImage(r.ref, work, "/work", ["python3", "-c", "import json, sys, sysconfig; print(json.dumps({'version': sys.version.split()[0], " +
+            `'sysconfig': {k: str(sysconfig.get_config_var(k)) for k in ${JSON.stringify(SYSCONFIG_KEYS)}}}))`], true)) as { version: string; sysconfig: Record<string, string> };
+        r.version = facts.version;
+        r.sysconfig = facts.sysconfig;
         log(`${r.label}: Python ${r.version}; installing ${PYPERFORMANCE} into a venv of the image's interpreter`);
         inImage(r.ref, work, `/work/${r.id}`, ["python3", "-m", "venv", `/work/${r.id}/tool`]);
         inImage(r.ref, work, `/work/${r.id}`, [`/work/${r.id}/tool/bin/python`, "-m", "pip", "install", "-q", PYPERFORMANCE, PYPERF]);

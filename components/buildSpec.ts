@@ -191,7 +191,9 @@ function validateRequest(r: ImageBuildRequest): void {
     if (r.pgoTask !== undefined && !(PGO_TASKS as readonly string[]).includes(r.pgoTask)) {
         throw new Error(`build spec "pgoTask": ${JSON.stringify(r.pgoTask)} is not supported; accepted: ${PGO_TASKS.join(", ")}`);
     }
-    if (r.fast && ((r.pgoTask ?? BUILD_DEFAULTS.pgoTask) !== "default" || (r.bolt ?? BUILD_DEFAULTS.bolt))) {
+    // Only an explicit switch conflicts with fast: the defaults are the production build's, and
+    // a fast build sets both off below whatever they are.
+    if (r.fast && ((r.pgoTask !== undefined && r.pgoTask !== "default") || r.bolt === true)) {
         throw new Error(`build spec: pgoTask ${JSON.stringify(r.pgoTask)} / bolt ${String(r.bolt)} need PGO, which fast turns off; accepted with fast: pgoTask "default", bolt false`);
     }
 }

@@ -21,7 +21,8 @@ import { buildxArgs } from "../components/buildRender";
 import { DIGEST_PATTERN, type Flavor, FLAVORS, PLATFORMS, type Platform, VARIANTS } from "../components/constants";
 
 const ROOT = path.resolve(__dirname, "..");
-const HOST_CA = process.env.EXTRA_CA_FILE ?? "/etc/ssl/certs/ca-certificates.crt";
+/** The host's CA bundle (the TLS-intercepting proxy's CA included); EXTRA_CA_FILE overrides it. */
+export const HOST_CA = process.env.EXTRA_CA_FILE ?? "/etc/ssl/certs/ca-certificates.crt";
 export const CONTEXT = path.join(ROOT, "image");
 export { PLATFORMS, VARIANTS };
 /** Flavours image:build can build. */
