@@ -32,7 +32,11 @@ describe("rendered Kubernetes objects", function () {
         bin = ensureVenv("k8s-schema-venv", "test/app/k8s-schema/requirements.txt");
         for (const stack of STACKS) {
             const out = path.join(tmp, stack);
-            const files = await render({ stack, out, overrides: { "distroless-python:locksDir": "test/fixtures/locks" } }, ROOT);
+            // Prod deploys from a release lock (imageSource release-lock): the committed fixture
+            // stands in for the one the rebuild writes, which a fresh clone does not have.
+            const overrides: Record<string, string> = { "distroless-python:locksDir": "test/fixtures/locks" };
+            if (stack === "prod") overrides["distroless-python:releaseLockFile"] = "test/fixtures/release-lock/prod.json";
+            const files = await render({ stack, out, overrides }, ROOT);
             rendered[stack] = files.filter((f) => f.endsWith(".yaml")).map((f) => path.join(out, f));
         }
     });
