@@ -23,6 +23,11 @@ export interface RebuildMatrix {
     debianSecurityMirror: string;
     /** The Debian trixie base image of the build stages (config baseImage). */
     baseImage: string;
+    /**
+     * `FLAVOR/MINOR` the sample app is built on (`rebuild --app`): the stack's flavor and first
+     * pythonMinors entry, as index.ts builds it. Undefined (appEnabled false): no app.
+     */
+    app?: string;
 }
 
 /** The stack config fields the matrix is read from (a structural subset of config's Config). */
@@ -35,6 +40,8 @@ export interface ImageMatrixConfig {
     debianMirror: string;
     debianSecurityMirror: string;
     baseImage: string;
+    /** Whether the stack deploys the sample app (config appEnabled; default false here). */
+    appEnabled?: boolean;
 }
 
 /** The rebuild's matrix from the stack config: the very fields the stack's images are built from. */
@@ -48,6 +55,7 @@ export function rebuildMatrix(config: ImageMatrixConfig): RebuildMatrix {
         debianMirror: config.debianMirror,
         debianSecurityMirror: config.debianSecurityMirror,
         baseImage: config.baseImage,
+        ...(config.appEnabled ? { app: `${config.flavor}/${config.pythonMinors[0]}` } : {}),
     };
 }
 
@@ -144,6 +152,8 @@ export function rebuildCliArgs(spec: Omit<RebuildBuildSpec, "runnerImage" | "sou
         // The runner's cosign (the script would otherwise look for a cosign:install build).
         ...(spec.signing ? ["--sign-key", spec.signing.keyUri, "--cosign", RUNNER_COSIGN] : []),
         ...(spec.signing?.attestationNote ? ["--attestation-note", spec.signing.attestationNote] : []),
+        // The sample app the stacks deploy, on this release's builder and runtime.
+        ...(spec.app ? ["--app", spec.app] : []),
     ];
 }
 

@@ -6,12 +6,14 @@ import * as path from "path";
 /**
  * What the rebuild needs of the project, relative to its root: the rebuild script and its
  * imports (scripts/, components/, config/), the image build context and locks (image/), the
- * locked npm dependencies and the TypeScript setup. Everything else (tests, app, docs) stays
- * out, so a docs change does not upload a new source generation.
+ * sample app it publishes (app/, `rebuild --app`), the locked npm dependencies and the
+ * TypeScript setup. Everything else (tests, docs) stays out, so a docs change does not upload
+ * a new source generation.
  */
 export const REBUILD_SOURCE_PATHS = [
     ".nvmrc",
     "Pulumi.yaml",
+    "app",
     "package.json",
     "package-lock.json",
     "tsconfig.json",

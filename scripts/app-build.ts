@@ -25,7 +25,7 @@ import { appBuildSpec, appTag as specAppTag, EXTRA_CA_SECRET, readAppSources } f
 import { buildxArgs as renderBuildxArgs } from "../components/buildRender";
 import { type Platform, PLATFORMS } from "../components/constants";
 import { metadataDigest } from "./image-build";
-import { keySigner, readImage, signAndAttest } from "./rebuild/sign";
+import { keySigner, readImage, signAndAttest, type Signer } from "./rebuild/sign";
 import { validateKeyRef } from "./signing/cosign";
 import { appProvenancePredicate, appSbom, mergeSboms, pinnedRequirements } from "./signing/predicates";
 
@@ -143,8 +143,7 @@ export function buildxArgs(o: AppBuildOptions & { builderImage: string; runtimeI
 }
 
 /** Signs and attests the pushed app digest with the rebuild's signing code (what image:verify checks). */
-export async function signApp(o: AppBuildOptions & { signKey: string }, ref: string, tag: string, bases: { builderImage: string; runtimeImage: string }, startedOn: Date): Promise<void> {
-    const signer = keySigner(o.signKey, o.cosign);
+export async function signApp(signer: Signer, o: AppBuildOptions, ref: string, tag: string, bases: { builderImage: string; runtimeImage: string }, startedOn: Date): Promise<void> {
     const { sboms } = await readImage(ref, o.platform as Platform);
     const requirementsFile = path.join(APP_CONTEXT, "requirements.txt");
     const requirementsBytes = fs.readFileSync(requirementsFile);
@@ -169,7 +168,7 @@ export async function buildApp(o: AppBuildOptions): Promise<string> {
     fs.rmSync(path.dirname(metadata), { recursive: true, force: true });
     if (!o.push) return tag;
     const ref = `${tag.replace(/:[^:/]+$/, "")}@${digest}`;
-    if (o.signKey !== undefined) await signApp({ ...o, signKey: o.signKey }, ref, tag, { builderImage, runtimeImage }, started);
+    if (o.signKey !== undefined) await signApp(keySigner(o.signKey, o.cosign), o, ref, tag, { builderImage, runtimeImage }, started);
     return ref;
 }
 

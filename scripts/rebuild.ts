@@ -9,6 +9,8 @@
  * the build spec, pushes each candidate by digest only, runs every image check on that
  * digest, and only then writes the immutable tag and moves the moving tags, so the digest
  * published is the digest tested. It publishes the release lock with the refreshed locks.
+ * With --app FLAVOR/MINOR it then builds the sample app on that release's builder and runtime,
+ * checks and signs it and records it under the release lock's apps (scripts/rebuild/app.ts).
  * Progress on stderr; a summary and `published <n>` (the last line) on stdout. Options: USAGE
  * in scripts/rebuild/options.ts.
  */
@@ -28,6 +30,7 @@ import { fileLease, gcsLease, type Lease, LeaseHeldError } from "./rebuild/lease
 import { parseRebuildArgs, type RebuildOptions } from "./rebuild/options";
 import { createIndex, docker, moveTag, publishedRevision } from "./rebuild/registry";
 import { dirRelease, gcsRelease, type ReleaseTarget } from "./rebuild/release";
+import { APP_NAME, type AppOutcome, rebuildApp } from "./rebuild/app";
 import { attestPublished } from "./rebuild/attestation";
 import { signImage } from "./rebuild/sign";
 
@@ -234,7 +237,7 @@ function releaseTarget(o: RebuildOptions): ReleaseTarget {
     return dirRelease(o.releaseDir ?? ROOT, { workTree, locksDir: path.resolve(ROOT, o.locksDir), pythonVersionsFile: path.resolve(ROOT, o.pythonVersionsFile) });
 }
 
-export async function rebuild(o: RebuildOptions): Promise<{ outcomes: Outcome[]; published: number }> {
+export async function rebuild(o: RebuildOptions): Promise<{ outcomes: Outcome[]; app?: AppOutcome; published: number }> {
     const started = Date.now();
     fs.mkdirSync(LOG_DIR, { recursive: true });
     const lease: Lease = o.lease ? await gcsLease(gcsClient(), o.lease, GCS_LEASE_STALE_SECONDS, log) : await fileLease(path.resolve(ROOT, o.leaseFile!), log, o.waitSeconds);
@@ -254,15 +257,20 @@ export async function rebuild(o: RebuildOptions): Promise<{ outcomes: Outcome[];
                 }
             }
         }
-        const published = outcomes.reduce((n, x) => n + x.images.length, 0);
+        const releaseLock = nextReleaseLock(o, current, outcomes);
+        // The sample app on this release's bases, recorded only once checked and signed.
+        const app = o.app ? await rebuildApp(o, releaseLock, current, log) : undefined;
+        if (app?.entry) releaseLock.apps[APP_NAME] = app.entry;
+        if (app) log(`${APP_NAME}: ${app.status}: ${app.detail}`);
+        const published = outcomes.reduce((n, x) => n + x.images.length, 0) + (app?.entry ? 1 : 0);
         const locks = Object.fromEntries(o.flavors.flatMap((f) => o.minors.map((m) => {
             const name = `${f}-${m}.json`;
             return [name, fs.readFileSync(path.resolve(ROOT, o.locksDir, name))] as [string, Buffer];
         })));
-        const written = await target.write({ releaseLock: nextReleaseLock(o, current, outcomes), locks, pythonVersions: fs.readFileSync(path.resolve(ROOT, o.pythonVersionsFile)) });
+        const written = await target.write({ releaseLock, locks, pythonVersions: fs.readFileSync(path.resolve(ROOT, o.pythonVersionsFile)) });
         log(written.length ? `release: wrote ${written.join(", ")}` : `release: ${target.describe()} unchanged`);
         log(`done in ${secs(started)}`);
-        return { outcomes, published };
+        return { outcomes, app, published };
     } finally {
         await lease.release();
     }
@@ -270,10 +278,11 @@ export async function rebuild(o: RebuildOptions): Promise<{ outcomes: Outcome[];
 
 async function main(argv: string[], local: boolean): Promise<number> {
     const o = parseRebuildArgs(argv, local);
-    const { outcomes, published } = await rebuild(o);
+    const { outcomes, app, published } = await rebuild(o);
     for (const x of outcomes) process.stdout.write(`${x.status.padEnd(9)} ${x.flavor} ${x.minor}: ${x.detail}\n`);
+    if (app) process.stdout.write(`${app.status.padEnd(9)} ${APP_NAME} ${o.app!.flavor}/${o.app!.minor}: ${app.detail}\n`);
     process.stdout.write(`published ${published}\n`);
-    return outcomes.some((x) => x.status === "failed") ? 1 : 0;
+    return outcomes.some((x) => x.status === "failed") || app?.status === "failed" ? 1 : 0;
 }
 
 if (require.main === module) {

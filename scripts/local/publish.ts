@@ -1,14 +1,17 @@
 /**
- * Publishes the local stack's images to the loopback registry and writes the release lock the
- * local stack deploys from (imageSource release-lock):
+ * Publishes the local stack's images and app to the loopback registry and writes the release
+ * lock the local stack deploys from (imageSource release-lock):
  *
  *   npm run --silent local:publish -- [--registry 127.0.0.1:5000] [--lock .local/release-lock.json] [--reuse]
  *
- * The Debian flavour of 3.13 (runtime, debug, builder; linux/amd64) with `image:build --push`,
- * then the sample app on those digests with `app:build --push`. Until the rebuild pipeline's
- * `rebuild:local` exists this is the lock's writer for the local stack. The upstream flavour
- * would need the loopback python.org mirror (`npm run python:mirror`) and a CPython build of
- * several minutes; the Debian flavour (about 35 s a variant here) proves the same deployment.
+ * Through the one producer of published images, `rebuild:local`: the Debian flavour of 3.13
+ * (runtime, debug, builder; linux/amd64), built from the build spec, checked, signed with the
+ * rebuild's local key (once `npm run cosign:install` has run) and tagged, then the sample app
+ * on those digests (`--app debian/3.13`: app:check, signed the same way), all recorded in the
+ * release lock it writes under .local/release/, which is copied to --lock. The committed
+ * locks are used as they are (--no-refresh). The upstream flavour would need the loopback
+ * python.org mirror and a CPython build of several minutes; the Debian flavour proves the same
+ * deployment. A rerun rebuilds nothing unchanged (the rebuild skips what is published);
  * --reuse keeps an existing lock whose digests the registry still holds (seconds).
  * Prints the lock path on its last stdout line.
  */
@@ -16,18 +19,28 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { readReleaseLock, writeReleaseLock, type LockedImage, type ReleaseLock } from "../../config/releaseLock";
-import { manifestDigest, splitRef, tags } from "./registry";
+import { readReleaseLock, type ReleaseLock } from "../../config/releaseLock";
+import { manifestDigest, splitRef } from "./registry";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 export const LOCAL_LOCK = ".local/release-lock.json";
 export const LOCAL_REGISTRY = "127.0.0.1:5000";
+/** Where rebuild:local publishes the local release (release lock, the locks it built from). */
+export const LOCAL_RELEASE_DIR = ".local/release";
 const MINOR = "3.13";
 const FLAVOR = "debian";
-const VARIANTS = ["builder", "runtime", "debug"] as const;
 
 function log(msg: string): void {
     process.stderr.write(`[local:publish] ${msg}\n`);
+}
+
+/** rebuild:local's arguments for the local stack's images and app. */
+export function rebuildArgs(registry: string): string[] {
+    return [
+        "--registry", registry, "--minors", MINOR, "--flavors", FLAVOR, "--platforms", "linux/amd64",
+        "--app", `${FLAVOR}/${MINOR}`, "--no-refresh",
+        "--release-dir", path.join(ROOT, LOCAL_RELEASE_DIR), "--lease-file", path.join(ROOT, ".local", "rebuild.lease"),
+    ];
 }
 
 /** Runs an npm script, streaming its progress, and returns the last line of its stdout. */
@@ -40,19 +53,6 @@ function npmLastLine(args: string[]): Promise<string> {
         });
         child.stderr?.pipe(process.stderr);
     });
-}
-
-async function entryFor(ref: string): Promise<LockedImage> {
-    const { registry, repository, reference } = splitRef(ref);
-    const digest = reference.startsWith("sha256:") ? reference : await manifestDigest(registry, repository, reference);
-    if (!digest) throw new Error(`${ref}: pushed but the registry does not hold it`);
-    let tag = reference.startsWith("sha256:") ? undefined : reference;
-    // app:build prints repo@digest: find the tag the push gave that digest.
-    for (const t of tag ? [] : await tags(registry, repository)) {
-        if ((await manifestDigest(registry, repository, t)) === digest) tag = t;
-    }
-    if (!tag) throw new Error(`${ref}: no tag of ${registry}/${repository} points at ${digest}`);
-    return { tag, digest, ref: `${registry}/${repository}@${digest}` };
 }
 
 /** True when every digest of the lock is still in the registry. */
@@ -75,23 +75,16 @@ export async function publish(registry: string, lockFile: string, reuse: boolean
         }
     }
     const started = Date.now();
-    const images: Record<string, LockedImage> = {};
-    for (const variant of VARIANTS) {
-        const t = Date.now();
-        log(`image:build ${FLAVOR} ${MINOR} ${variant} -> ${registry}`);
-        const ref = await npmLastLine(["image:build", "--", "--python", MINOR, "--flavor", FLAVOR, "--variant", variant, "--platform", "linux/amd64", "--push", registry]);
-        images[variant] = await entryFor(ref);
-        log(`${variant}: ${images[variant].ref} (${Math.round((Date.now() - t) / 1000)}s)`);
+    log(`rebuild:local ${FLAVOR} ${MINOR} (runtime, debug, builder) and the sample app -> ${registry}`);
+    const summary = await npmLastLine(["rebuild:local", "--", ...rebuildArgs(registry)]);
+    log(`rebuild:local: ${summary}`);
+    const released = path.join(ROOT, LOCAL_RELEASE_DIR, "release-lock.json");
+    const lock = readReleaseLock(released);
+    if (lock.repositoryUrl !== registry || !lock.images[FLAVOR]?.[MINOR] || !lock.apps["sample-app"]) {
+        throw new Error(`${path.relative(ROOT, released)}: rebuild:local left no ${FLAVOR} ${MINOR} images and sample-app for ${registry}`);
     }
-    const t = Date.now();
-    log(`app:build sample-app on ${images.builder.digest.slice(0, 19)}... / ${images.runtime.digest.slice(0, 19)}...`);
-    const appRef = await npmLastLine([
-        "app:build", "--", "--python", MINOR, "--flavor", FLAVOR, "--platform", "linux/amd64",
-        "--builder-image", images.builder.ref, "--runtime-image", images.runtime.ref, "--push", registry,
-    ]);
-    const app = await entryFor(appRef);
-    log(`sample-app: ${app.ref} (${Math.round((Date.now() - t) / 1000)}s)`);
-    writeReleaseLock(file, { schemaVersion: 1, repositoryUrl: registry, images: { [FLAVOR]: { [MINOR]: images } }, apps: { "sample-app": app } });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    if (path.resolve(released) !== file) fs.copyFileSync(released, file);
     log(`wrote ${lockFile} in ${Math.round((Date.now() - started) / 1000)}s`);
     return file;
 }

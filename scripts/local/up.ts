@@ -6,6 +6,7 @@
  * .local/state (file backend, passphrase in .local/passphrase); `npm run local:down` destroys
  * the stack, stops the control plane and removes both (and .local/work).
  */
+import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -13,6 +14,8 @@ import { ensureReleaseLock, ensureTools, KubeClient, localStackConfig, PROJECT, 
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import program from "../../index";
 import { estimateColdMinutes } from "../tools/estimate";
+import { LOCAL_KEY_PREFIX } from "../rebuild/sign";
+import { findCosign } from "../signing/cosign";
 
 export const LOCAL_DIR = path.join(ROOT, ".local");
 export const STATE_DIR = path.join(LOCAL_DIR, "state");
@@ -43,6 +46,22 @@ export async function localStack(tools: { pulumiRoot: string; pulumiHome: string
     });
 }
 
+/**
+ * The deploy path verifies before rollout, as main.yml does: every digest of the release lock
+ * must carry rebuild:local's signature and attestations (image:verify with its local public
+ * key); a failure stops here, before anything is deployed.
+ */
+function verifyBeforeRollout(lockFile: string): void {
+    const pub = `${LOCAL_KEY_PREFIX}.pub`;
+    if (!findCosign() || !fs.existsSync(pub)) {
+        log(`WARNING: not verifying ${path.relative(ROOT, lockFile)}: ${findCosign() ? `no ${path.relative(ROOT, pub)} (rebuild:local signs once cosign is installed)` : "cosign is not installed (npm run --silent cosign:install)"}`);
+        return;
+    }
+    log(`image:verify: every digest of ${path.relative(ROOT, lockFile)} against ${path.relative(ROOT, pub)}`);
+    const r = spawnSync("npm", ["run", "--silent", "image:verify", "--", "--key", pub, "--release-lock", lockFile], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+    if (r.status !== 0) throw new Error(`image:verify refused ${path.relative(ROOT, lockFile)} (exit ${r.status}); nothing deployed`);
+}
+
 async function main(): Promise<void> {
     const started = Date.now();
     const cold = estimateColdMinutes(["pulumi", "pulumi-kubernetes", "etcd", "kubernetes", "kwok"]);
@@ -50,6 +69,7 @@ async function main(): Promise<void> {
     const tools = ensureTools();
     log("images: publishing to 127.0.0.1:5000 (reused when the lock's digests are there)");
     const lockFile = ensureReleaseLock();
+    verifyBeforeRollout(lockFile);
     log("control plane: starting on 127.0.0.1");
     const plane = startControlPlane();
     const stack = await localStack(tools);

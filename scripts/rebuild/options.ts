@@ -37,13 +37,15 @@ export interface RebuildOptions {
     cosign?: string;
     /** Binary Authorization: the attestor's note (`projects/P/notes/N`); each published digest gets an attestation occurrence on it (needs a gcpkms:// --sign-key; rebuild:local skips it). */
     attestationNote?: string;
+    /** --app FLAVOR/MINOR: build, check, sign and record the sample app (app/) on that flavour and minor's builder and runtime. */
+    app?: { flavor: Flavor; minor: string };
     local: boolean;
 }
 
 export const USAGE = "usage: rebuild --registry HOST[/PATH] [--minors 3.13,3.14] [--flavors upstream,debian] [--variants runtime,debug,builder] " +
     "[--platforms linux/amd64,linux/arm64] [--python-mirror URL] [--debian-mirror URL] [--debian-security-mirror URL] [--base-image REF] " +
     "[--locks-dir DIR] [--lease gs://B/O | --lease-file FILE] [--release gs://B/P/ | --release-dir DIR] [--source-generation N] " +
-    "[--python-version X.Y.Z --python-sha256 HEX] [--fast] [--no-refresh] [--bump|--no-bump] [--wait SECONDS] [--builder NAME] [--sign-key gcpkms://...|FILE] [--cosign PATH] [--attestation-note projects/P/notes/N]";
+    "[--python-version X.Y.Z --python-sha256 HEX] [--fast] [--no-refresh] [--bump|--no-bump] [--wait SECONDS] [--builder NAME] [--sign-key gcpkms://...|FILE] [--cosign PATH] [--attestation-note projects/P/notes/N] [--app FLAVOR/MINOR]";
 
 const LOOPBACK = /^(127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|localhost):[0-9]{1,5}(\/[a-z0-9._/-]+)?$/;
 const URL_RE = /^https?:\/\/\S+[^/]$/;
@@ -57,6 +59,15 @@ function list<T extends string>(option: string, raw: string | undefined, fallbac
     }
     if (new Set(items).size !== items.length) throw new Error(`option --${option}: a value is listed twice`);
     return items as T[];
+}
+
+/** --app FLAVOR/MINOR, e.g. upstream/3.13 (the stack's flavor and first pythonMinors entry). */
+export function parseAppBase(raw: string): { flavor: Flavor; minor: string } {
+    const m = /^([a-z]+)\/(3\.[0-9]{1,2})$/.exec(raw);
+    if (!m || !(FLAVORS as readonly string[]).includes(m[1])) {
+        throw new Error(`option --app: ${JSON.stringify(raw)} is not valid; accepted: FLAVOR/MINOR with FLAVOR one of ${FLAVORS.join(", ")}, e.g. ${FLAVORS[0]}/3.13`);
+    }
+    return { flavor: m[1] as Flavor, minor: m[2] };
 }
 
 /** `local`: rebuild:local (loopback registry, lock-file lease, work tree release, no python.org). */
@@ -73,6 +84,7 @@ export function parseRebuildArgs(argv: string[], local: boolean): RebuildOptions
             "python-sha256": { type: "string" }, fast: { type: "boolean" }, "no-refresh": { type: "boolean" }, bump: { type: "boolean" },
             "no-bump": { type: "boolean" }, wait: { type: "string" }, builder: { type: "string" },
             "sign-key": { type: "string" }, cosign: { type: "string" }, "attestation-note": { type: "string" },
+            app: { type: "string" },
         },
     });
     const registry = values.registry?.replace(/\/+$/, "");
@@ -105,6 +117,7 @@ export function parseRebuildArgs(argv: string[], local: boolean): RebuildOptions
     return {
         registry,
         minors,
+        app: values.app === undefined ? undefined : parseAppBase(values.app),
         flavors: list("flavors", values.flavors, FLAVORS, FLAVORS),
         variants: list("variants", values.variants, VARIANTS, VARIANTS),
         platforms: list("platforms", values.platforms, PLATFORMS, PLATFORMS),

@@ -7,7 +7,10 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import type { ReleaseLock } from "../../config/releaseLock";
+import { appTag } from "../../scripts/app-build";
 import { serveDebianMirror, type RunningDebianMirror } from "../../scripts/debian-mirror";
+import { findCosign } from "../../scripts/signing/cosign";
 import { LocalRegistry, servedPython } from "../../scripts/lib/localRegistry";
 import { manifestDigest, tags } from "../../scripts/local/registry";
 import { type MirrorEntry, type RunningMirror, sharedMirror } from "../../scripts/python-mirror";
@@ -171,6 +174,34 @@ describe("rebuild:local: the one producer of published images", function () {
         assert.strictEqual(converged["rb/python-debian:3.13"], lockNow.images.debian["3.13"].runtime.digest);
         const rerun = await rebuild([...common, "--flavors", "debian"]);
         assert.strictEqual(lastLine(rerun.stdout), "published 0");
+    });
+
+    it("--app: the sample app is built on the release's builder and runtime, checked, signed and recorded in the release lock; a rerun publishes nothing", async () => {
+        assert.ok(findCosign(), "cosign is not installed (npm run --silent cosign:install): rebuild:local signs what it publishes with it");
+        const before = await tagMap();
+        const args = [...common, "--no-refresh", "--app", "debian/3.13"];
+        const r = await rebuild(args);
+        assert.strictEqual(r.code, 0, r.stderr.slice(-3000));
+        assert.strictEqual(lastLine(r.stdout), "published 1");
+        assert.match(r.stdout, /published +sample-app debian\/3\.13: /);
+        const lock = JSON.parse(fs.readFileSync(path.join(release, "release-lock.json"), "utf8")) as ReleaseLock;
+        const app = lock.apps["sample-app"];
+        const bases = lock.images.debian!["3.13"]!;
+        // Content-addressed on the app sources and the two base digests this release names.
+        assert.strictEqual(app.tag, appTag(bases.builder!.ref, bases.runtime!.ref));
+        assert.strictEqual(app.ref, `${REPO}/sample-app@${app.digest}`);
+        const after = await tagMap();
+        // The app's tag, its signature and its attestations, and nothing else, changed.
+        const moved = changed(before, after);
+        assert.strictEqual(after[`rb/sample-app:${app.tag}`], app.digest);
+        assert.ok(after[`rb/sample-app:sha256-${app.digest.slice(7)}.sig`], `no signature of ${app.digest}; changed: ${moved.join(", ")}`);
+        assert.ok(after[`rb/sample-app:sha256-${app.digest.slice(7)}.att`], `no attestations of ${app.digest}; changed: ${moved.join(", ")}`);
+        assert.deepStrictEqual(moved.filter((k) => !k.startsWith("rb/sample-app:")), []);
+        const rerun = await rebuild(args);
+        assert.strictEqual(rerun.code, 0, rerun.stderr.slice(-3000));
+        assert.strictEqual(lastLine(rerun.stdout), "published 0");
+        assert.match(rerun.stdout, /skipped +sample-app debian\/3\.13: /);
+        assert.deepStrictEqual(changed(after, await tagMap()), []);
     });
 
     it("two runs started together: one stops with a clear message naming the lease, and the tag map stays consistent", async () => {

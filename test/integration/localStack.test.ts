@@ -10,11 +10,14 @@ import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
+import { spawnSync } from "child_process";
 import program from "../../index";
+import { releaseLockRefs } from "../../scripts/image-verify";
+import { LOCAL_KEY_PREFIX } from "../../scripts/rebuild/sign";
 import { readReleaseLock, type ReleaseLock } from "../../config/releaseLock";
 import {
     backendFiles, Backend, ControlPlane, ensureReleaseLock, ensureTools, fileBackend, inlineStack, KubeClient,
-    localStackConfig, missingFields, objectPath, POLICY_PACK, registryHas, startControlPlane,
+    localStackConfig, missingFields, objectPath, POLICY_PACK, registryHas, ROOT, startControlPlane,
 } from "../../scripts/local/engine";
 
 const NS = "sample-app";
@@ -34,12 +37,13 @@ describe("local stack through the real engine and a real control plane", functio
     let stack: Stack;
     let kube: KubeClient;
     let lock: ReleaseLock;
+    let lockFile = "";
     let objects: K8sState[] = [];
 
     before(async function () {
         const started = Date.now();
         const tools = ensureTools();
-        const lockFile = ensureReleaseLock();
+        lockFile = ensureReleaseLock();
         lock = readReleaseLock(lockFile);
         plane = startControlPlane();
         kube = new KubeClient(plane.kubeconfig);
@@ -55,6 +59,18 @@ describe("local stack through the real engine and a real control plane", functio
         if (stack) await stack.destroy().catch(() => undefined);
         plane?.stop();
         backend?.cleanup();
+    });
+
+    describe("what it deploys comes from the one producer, signed", () => {
+        it("every digest of the release lock (images and the sample app) was published by rebuild:local and verifies against its key", () => {
+            assert.ok(lock.apps["sample-app"], "the release lock names no sample-app");
+            assert.match(lock.apps["sample-app"].tag, /^app-[0-9a-f]{12}$/);
+            const pub = `${LOCAL_KEY_PREFIX}.pub`;
+            assert.ok(fs.existsSync(pub), `${pub}: rebuild:local signs with its local key once cosign is installed (npm run --silent cosign:install)`);
+            const r = spawnSync("npm", ["run", "--silent", "image:verify", "--", "--key", pub, "--release-lock", lockFile], { cwd: ROOT, encoding: "utf8" });
+            assert.strictEqual(r.status, 0, `${r.stdout}${r.stderr}`);
+            assert.strictEqual(r.stdout.trim().split("\n").pop(), `verified ${releaseLockRefs(lock).length} of ${releaseLockRefs(lock).length}`);
+        });
     });
 
     describe("preview, then up", () => {

@@ -9,6 +9,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { isSecret, lastRunRegistrations, mocks, ProgramRun, reveal, runProgram } from "../../scripts/lib/mockRuntime";
 import { readReleaseLock } from "../../config/releaseLock";
+import { LOCAL_REGISTRY, LOCAL_RELEASE_DIR, rebuildArgs } from "../../scripts/local/publish";
+import { parseRebuildArgs } from "../../scripts/rebuild/options";
 
 const ROOT = path.join(__dirname, "..", "..");
 const LOCK = "test/fixtures/release-lock/local.json";
@@ -86,5 +88,18 @@ describe("local stack (Pulumi.local.yaml, under mocks)", function () {
             runProgram({ stack: "local", overrides: { ...OVERRIDES, "distroless-python:gkeNodeServiceAccount": "n@p-123456.iam.gserviceaccount.com" } }),
             /config key "distroless-python:gkeNodeServiceAccount": "n@p-123456\.iam\.gserviceaccount\.com" needs GCP, but gcp:project is not set/,
         );
+    });
+});
+
+describe("local:publish: the local stack's images and app come from the one producer, rebuild:local", () => {
+    const o = parseRebuildArgs(rebuildArgs(LOCAL_REGISTRY), true);
+    it("publishes the Debian flavour of 3.13 (every variant, linux/amd64) and the sample app on it, to the loopback registry", () => {
+        assert.deepStrictEqual([o.registry, o.flavors, o.minors, o.variants, o.platforms, o.app],
+            [LOCAL_REGISTRY, ["debian"], ["3.13"], ["runtime", "debug", "builder"], ["linux/amd64"], { flavor: "debian", minor: "3.13" }]);
+    });
+    it("builds from the committed locks (no refresh, no python.org) and keeps its release and lease under .local/", () => {
+        assert.deepStrictEqual([o.refresh, o.bump, o.local], [false, false, true]);
+        assert.strictEqual(path.relative(ROOT, o.releaseDir!), LOCAL_RELEASE_DIR);
+        assert.strictEqual(path.relative(ROOT, o.leaseFile!), path.join(".local", "rebuild.lease"));
     });
 });

@@ -11,6 +11,7 @@ import { fromTriggerBuild, rebuildBuild, RebuildBuildSpec, toTriggerBuild, valid
 import { readRunnerGoPins, readRunnerPins, runnerPinArgs, runnerTag } from "../../components/rebuildRunner";
 import { stateObjectCondition, validateScheduledRebuildArgs } from "../../components/scheduledRebuild";
 import { REBUILD_SOURCE_PATHS, sourceArchive } from "../../components/rebuildSource";
+import { APP_CONTEXT } from "../../scripts/app-build";
 import { parseRebuildArgs } from "../../scripts/rebuild/options";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -86,6 +87,8 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
                 lease: `gs://${STATE_BUCKET}/${LEASE_OBJECT}`,
                 release: `gs://${STATE_BUCKET}/${RELEASE_PREFIX}`,
                 "source-generation": MOCK_GENERATION,
+                // The sample app the stack deploys: its flavour and first minor, as index.ts builds it.
+                app: "upstream/3.13",
             });
         });
         it("the images the stack builds and the rebuild's matrix are the same minors and variants", () => {
@@ -115,6 +118,8 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
                 [o.minors, o.flavors, o.variants, o.platforms, o["python-mirror"], o["debian-mirror"], o["debian-security-mirror"], o["base-image"]],
                 ["3.13", "debian", "runtime", "linux/amd64", "https://mirror.example.org/python", "http://mirror.example.org/debian", "http://mirror.example.org/debian-security", `debian@sha256:${"b".repeat(64)}`],
             );
+            // appEnabled false: the rebuild publishes no app.
+            assert.strictEqual(o.app, undefined);
             // amd64 only: nothing to emulate, so no privileged binfmt step.
             assert.deepStrictEqual(triggerBuild(changed).steps.map((s) => s.id), ["registry-login", "buildx", "deps", "rebuild"]);
         });
@@ -128,9 +133,9 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
         it("the rebuild script's own option parser accepts the step's arguments and reads back the stack's matrix", () => {
             const parsed = parseRebuildArgs(step(run, "rebuild").args.slice(4), false);
             assert.deepStrictEqual(
-                [parsed.registry, parsed.minors, parsed.flavors, parsed.variants, parsed.platforms, parsed.lease, parsed.release, parsed.sourceGeneration, parsed.builder, parsed.baseImage],
+                [parsed.registry, parsed.minors, parsed.flavors, parsed.variants, parsed.platforms, parsed.lease, parsed.release, parsed.sourceGeneration, parsed.builder, parsed.baseImage, parsed.app],
                 [REGISTRY, ["3.13", "3.14"], ["upstream"], ["runtime", "debug", "builder"], ["linux/amd64", "linux/arm64"],
-                    `gs://${STATE_BUCKET}/rebuild/lease.json`, `gs://${STATE_BUCKET}/release/`, MOCK_GENERATION, "rebuild", "debian:trixie-slim"],
+                    `gs://${STATE_BUCKET}/rebuild/lease.json`, `gs://${STATE_BUCKET}/release/`, MOCK_GENERATION, "rebuild", "debian:trixie-slim", { flavor: "upstream", minor: "3.13" }],
             );
             assert.strictEqual(parsed.local, false);
         });
@@ -172,6 +177,10 @@ describe("scheduled rebuild (dev stack, under mocks)", function () {
             assert.throws(() => sourceArchive(ROOT, ["package.json", "nope"]), {
                 message: `ScheduledRebuild source: ${path.join(ROOT, "nope")} does not exist; accepted: paths of the project the rebuild needs (REBUILD_SOURCE_PATHS)`,
             });
+        });
+        it("the source archive holds the sample app's sources the rebuild builds (--app reads app/, which no import reaches)", () => {
+            assert.ok(cliOptions(run).app !== undefined);
+            assert.ok((REBUILD_SOURCE_PATHS as readonly string[]).includes(path.relative(ROOT, APP_CONTEXT)), `REBUILD_SOURCE_PATHS lacks ${path.relative(ROOT, APP_CONTEXT)}`);
         });
         it("the source archive holds every file the rebuild script imports (its relative import graph)", () => {
             const seen = new Set<string>();
