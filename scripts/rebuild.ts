@@ -28,7 +28,7 @@ import { gcsClient } from "./rebuild/gcs";
 import { pushLayoutByDigest } from "./rebuild/ociPush";
 import { fileLease, gcsLease, type Lease, LeaseHeldError } from "./rebuild/lease";
 import { parseRebuildArgs, type RebuildOptions } from "./rebuild/options";
-import { createIndex, docker, moveTag, publishedRevision } from "./rebuild/registry";
+import { createIndex, docker, moveTag, publishedRevision, resolveDigest } from "./rebuild/registry";
 import { dirRelease, gcsRelease, type ReleaseTarget } from "./rebuild/release";
 import { APP_NAME, type AppOutcome, rebuildApp } from "./rebuild/app";
 import { attestPublished } from "./rebuild/attestation";
@@ -167,7 +167,13 @@ async function rebuildOne(o: RebuildOptions, flavor: Flavor, minor: string): Pro
     const published = await Promise.all(o.variants.map((v) => publishedRevision(`${first.repo}:${movingTags(minor, first.version, v)[0]}`)));
     if (published.every((r) => r === first.revision)) {
         log(`${id}: unchanged (buildId ${first.buildId} is published): skipped`);
-        return { flavor, minor, status: "skipped", detail: `buildId ${first.buildId} already published`, images: [] };
+        // What is published stays in the release lock, even one written anew (lost state, a new --release-dir).
+        const images = await Promise.all(o.variants.map(async (variant) => {
+            const digest = await resolveDigest(`${first.repo}:${movingTags(minor, first.version, variant)[0]}`);
+            if (!digest) throw new Error(`${first.repo}:${movingTags(minor, first.version, variant)[0]} vanished while the run read it`);
+            return { variant, tag: specs[variant].tag, digest, ref: `${first.repo}@${digest}` };
+        }));
+        return { flavor, minor, status: "skipped", detail: `buildId ${first.buildId} already published`, images };
     }
     log(`${id}: buildId ${first.buildId} (published: ${published.map((r) => r?.slice(0, 12) ?? "none").join(", ")}): building ${o.variants.length} variant(s) x ${o.platforms.length} platform(s)`);
     const digests: Record<Platform, Partial<Record<Variant, string>>> = {} as never;
@@ -223,7 +229,7 @@ function nextReleaseLock(o: RebuildOptions, current: ReleaseLock | undefined, ou
     const base: ReleaseLock = current && current.repositoryUrl === o.registry ? current : { schemaVersion: 1, repositoryUrl: o.registry, images: {}, apps: {} };
     if (current && current.repositoryUrl !== o.registry) log(`the release lock named ${current.repositoryUrl}; starting a new one for ${o.registry}`);
     const next: ReleaseLock = JSON.parse(JSON.stringify(base)) as ReleaseLock;
-    for (const out of outcomes.filter((x) => x.status === "published")) {
+    for (const out of outcomes.filter((x) => x.status !== "failed")) {
         const byMinor = (next.images[out.flavor] ??= {});
         const byVariant = (byMinor[out.minor] ??= {});
         for (const img of out.images) byVariant[img.variant] = { tag: img.tag, digest: img.digest, ref: img.ref };
@@ -262,7 +268,7 @@ export async function rebuild(o: RebuildOptions): Promise<{ outcomes: Outcome[];
         const app = o.app ? await rebuildApp(o, releaseLock, current, log) : undefined;
         if (app?.entry) releaseLock.apps[APP_NAME] = app.entry;
         if (app) log(`${APP_NAME}: ${app.status}: ${app.detail}`);
-        const published = outcomes.reduce((n, x) => n + x.images.length, 0) + (app?.entry ? 1 : 0);
+        const published = outcomes.filter((x) => x.status === "published").reduce((n, x) => n + x.images.length, 0) + (app?.entry ? 1 : 0);
         const locks = Object.fromEntries(o.flavors.flatMap((f) => o.minors.map((m) => {
             const name = `${f}-${m}.json`;
             return [name, fs.readFileSync(path.resolve(ROOT, o.locksDir, name))] as [string, Buffer];

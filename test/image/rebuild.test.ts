@@ -119,6 +119,17 @@ describe("rebuild:local: the one producer of published images", function () {
         process.stderr.write(`      no-op run: ${((Date.now() - start) / 1000).toFixed(1)} s\n`);
     });
 
+    it("a release lock lost (or a new --release-dir) is written again from what is published, publishing nothing", async () => {
+        const file = path.join(release, "release-lock.json");
+        const before = fs.readFileSync(file, "utf8");
+        fs.rmSync(file);
+        const r = await rebuild([...common, "--no-refresh"]);
+        assert.strictEqual(r.code, 0, r.stderr.slice(-3000));
+        assert.strictEqual(lastLine(r.stdout), "published 0");
+        assert.deepStrictEqual(changed(first, await tagMap()), []);
+        assert.deepStrictEqual(JSON.parse(fs.readFileSync(file, "utf8")), JSON.parse(before));
+    });
+
     let second: TagMap = {};
     it("a run after one (flavour, minor)'s input changes publishes only that flavour and minor's images", async () => {
         // The Debian lock changes (the Debian version string it records for Python; every package
