@@ -105,6 +105,11 @@ const rebuildSigning = config.signingEnabled ? {
     attestationNote: config.binaryAuthorization === "off" ? undefined : attestationNoteName(config.gcpProject),
 } : undefined;
 
+// The signing key's grants need the rebuild's build account, and the rebuild's schedule must
+// wait for them: the job's dependency is resolved once the key exists (below).
+let signingGrantsMade: (grants: pulumi.Resource[]) => void = () => undefined;
+const signingGrants = new Promise<pulumi.Resource[]>((resolve) => { signingGrantsMade = resolve; });
+
 // The scheduled rebuild: the one producer of the moving tags, owned by one project (dev's,
 // rebuildEnabled). Its build is derived from the same config as the images above.
 const rebuild = config.rebuildEnabled ? new ScheduledRebuild("rebuild", {
@@ -121,6 +126,7 @@ const rebuild = config.rebuildEnabled ? new ScheduledRebuild("rebuild", {
     enableApis: config.enableApis,
     runner: { baseImage: config.baseImage, extraCa, buildOnPreview: config.buildOnPreview },
     signing: rebuildSigning,
+    scheduleAfter: signingGrants,
 }, { dependsOn: [repository!] }) : undefined;
 
 // The key the rebuild signs and attests published images with (issue 13); the build account signs.
@@ -131,6 +137,7 @@ const signing = config.signingEnabled ? new SigningKey("signing", {
     binaryAuthorization: config.binaryAuthorization,
     enableApis: config.enableApis,
 }) : undefined;
+signingGrantsMade(signing?.signerGrants ?? []);
 
 // GitHub Actions' identity in this project (.github/workflows/): keyless OIDC, a deployer for
 // the deploy ref's jobs in this stack's environment and a read-only previewer.

@@ -63,6 +63,12 @@ export interface ScheduledRebuildArgs {
      * Default: none (the rebuild publishes unsigned images and says so in its log).
      */
     signing?: RebuildSigning;
+    /**
+     * Resources a run needs that can only be made after this component: the signing key's
+     * grants to its build account (which need the account). The scheduler job waits for them,
+     * so no scheduled run starts before it may sign. Default: none.
+     */
+    scheduleAfter?: Promise<pulumi.Resource[]>;
 }
 
 /** Checks the plain args; pure, the message names the arg and what is accepted. */
@@ -216,6 +222,8 @@ export class ScheduledRebuild extends pulumi.ComponentResource {
             tags: [name],
         }, { parent: this, dependsOn: [...this.services, ...grants] });
 
+        const jobAfter: Promise<pulumi.Resource[]> = (args.scheduleAfter ?? Promise.resolve<pulumi.Resource[]>([]))
+            .then((after) => [...this.services, publisher, this.trigger, ...after]);
         this.job = new gcp.cloudscheduler.Job(`${name}-schedule`, {
             project,
             region: args.location,
@@ -228,7 +236,7 @@ export class ScheduledRebuild extends pulumi.ComponentResource {
                 // The trigger ignores the body; a message needs data or attributes.
                 data: Buffer.from(JSON.stringify({ reason: "schedule" })).toString("base64"),
             },
-        }, { parent: this, dependsOn: [...this.services, publisher, this.trigger] });
+        }, { parent: this, dependsOn: jobAfter });
 
         const alerts = rebuildAlerts(name, {
             project,

@@ -87,6 +87,8 @@ export class SigningKey extends pulumi.ComponentResource {
     public readonly publicKeyPem: pulumi.Output<string>;
     public readonly attestor?: gcp.binaryauthorization.Attestor;
     public readonly policy?: gcp.binaryauthorization.Policy;
+    /** Every grant to the signers (on the key, and with an attestor on its note and project): what a signing run needs in place. */
+    public readonly signerGrants: pulumi.Resource[] = [];
 
     constructor(name: string, args: SigningKeyArgs, opts?: pulumi.ComponentResourceOptions) {
         super("distroless-python:signing:SigningKey", name, {}, opts);
@@ -113,7 +115,7 @@ export class SigningKey extends pulumi.ComponentResource {
         signers.forEach((member, i) => {
             for (const role of SIGNER_ROLES) {
                 // On the key, not the ring or project: the account can sign with this key only.
-                new gcp.kms.CryptoKeyIAMMember(`${name}-signer-${i}-${role.split(".")[1]}`, { cryptoKeyId: this.key.id, role, member }, { parent: this });
+                this.signerGrants.push(new gcp.kms.CryptoKeyIAMMember(`${name}-signer-${i}-${role.split(".")[1]}`, { cryptoKeyId: this.key.id, role, member }, { parent: this }));
             }
         });
 
@@ -147,9 +149,9 @@ export class SigningKey extends pulumi.ComponentResource {
         }, { parent: this });
         signers.forEach((member, i) => {
             // Attaching an attestation occurrence to this note (containeranalysis.notes.attachOccurrence).
-            new gcp.containeranalysis.NoteIamMember(`${name}-attacher-${i}`, { project, note: note.name, role: "roles/containeranalysis.notes.attacher", member }, { parent: this });
+            this.signerGrants.push(new gcp.containeranalysis.NoteIamMember(`${name}-attacher-${i}`, { project, note: note.name, role: "roles/containeranalysis.notes.attacher", member }, { parent: this }));
             // Occurrences are project resources: Artifact Analysis has no narrower grant to create them.
-            new gcp.projects.IAMMember(`${name}-occurrences-${i}`, { project, role: "roles/containeranalysis.occurrences.editor", member }, { parent: this });
+            this.signerGrants.push(new gcp.projects.IAMMember(`${name}-occurrences-${i}`, { project, role: "roles/containeranalysis.occurrences.editor", member }, { parent: this }));
         });
         return attestor;
     }

@@ -104,6 +104,14 @@ describe("signing key (dev stack with signingEnabled, under mocks)", function ()
             attestor = await runProgram({ stack: "dev", overrides: { ...BASE, "distroless-python:binaryAuthorization": "attestor" } });
             policy = await runProgram({ stack: "dev", overrides: { ...BASE, "distroless-python:binaryAuthorization": "policy" } });
         });
+        it("no scheduled run before the build account may sign and attest: the scheduler job waits for every signer grant", () => {
+            for (const r of [run, attestor]) {
+                const job = one(r, "gcp:cloudscheduler/job:Job");
+                const signerGrants = grants(r).filter((g) => g.inputs.member === BUILD_ACCOUNT && /^gcp:(kms|containeranalysis|projects)\//.test(g.type) && !/logWriter/.test(String(g.inputs.role)));
+                assert.ok(signerGrants.length >= (r === run ? 2 : 4), `${signerGrants.length} signer grants`);
+                for (const g of signerGrants) assert.ok(job.options.dependencies.some((d) => d.endsWith(`${g.type}::${g.name}`)), `the job does not wait for ${g.name} (${String(g.inputs.role)})`);
+            }
+        });
         it("attestor: a note and an attestor carrying the KMS key version's public key, and no policy (another stack may own it)", () => {
             const a = one(attestor, "gcp:binaryauthorization/attestor:Attestor");
             const note = a.inputs.attestationAuthorityNote as { noteReference: string; publicKeys: { id: string; pkixPublicKey: { publicKeyPem: string; signatureAlgorithm: string } }[] };
