@@ -136,6 +136,17 @@ export function sameSourceSpeedups(base: PyperfBenchmark[], changed: PyperfBench
     return { geometricMean: s.geometricMean, count: Object.keys(s.perBenchmark).length };
 }
 
+/**
+ * An upstream row against Debian's package of the same version: the SOURCE_DIFFERENCES both
+ * sides ran, and the geometric mean without them; undefined when none applies.
+ */
+export function sameSourceComparison(base: PyperfBenchmark[], changed: PyperfBenchmark[], upstreamVersion: string):
+    { excluded: { benchmark: string; why: string }[]; geometricMean: number; count: number } | undefined {
+    const ran = (name: string) => base.some((b) => b.name === name) && changed.some((c) => c.name === name);
+    const excluded = sourceDifferences(upstreamVersion).filter((d) => ran(d.benchmark));
+    return excluded.length ? { excluded, ...sameSourceSpeedups(base, changed, excluded.map((d) => d.benchmark)) } : undefined;
+}
+
 function run(cmd: string, args: string[], opts: { capture?: boolean } = {}): string {
     const r = spawnSync(cmd, args, { encoding: "utf8", stdio: ["ignore", opts.capture ? "pipe" : "inherit", "inherit"], maxBuffer: 64 << 20 });
     if (r.status !== 0) throw new Error(`${cmd} ${args.slice(0, 6).join(" ")} ... exited ${r.status}`);
@@ -244,14 +255,13 @@ async function main(): Promise<void> {
         const changed = readPyperf(fs.readFileSync(r.file, "utf8"), r.file);
         const s = speedups(baseBench, changed);
         // Upstream against Debian's package of the same version: set apart what Debian patched.
-        const differences = base.label.startsWith("debian") && !r.label.startsWith("debian") ? sourceDifferences(r.version).filter((d) => d.benchmark in s.perBenchmark) : [];
-        const same = differences.length ? sameSourceSpeedups(baseBench, changed, differences.map((d) => d.benchmark)) : undefined;
+        const same = base.label.startsWith("debian") && !r.label.startsWith("debian") ? sameSourceComparison(baseBench, changed, r.version) : undefined;
         // pyperf's own table: per-benchmark significance and its geometric mean.
         const table = inImage(r.ref, work, "/work", [`/work/${r.id}/tool/bin/python`, "-m", "pyperf", "compare_to",
             `/work/${base.id}/result.json`, `/work/${r.id}/result.json`, "--table", "-G"], true);
         return {
             label: r.label, vs: base.label, geometricMean: +s.geometricMean.toFixed(4), perBenchmark: s.perBenchmark, missing: s.missing, compareTo: table,
-            ...(same ? { sameSource: { geometricMean: +same.geometricMean.toFixed(4), benchmarks: same.count, excluded: differences } } : {}),
+            ...(same ? { sameSource: { geometricMean: +same.geometricMean.toFixed(4), benchmarks: same.count, excluded: same.excluded } } : {}),
         };
     });
     const command = `npm run --silent bench:python -- --rows ${rowNames.join(",") || "none"}${out !== "python-bench" ? ` --out ${out}` : ""}${given.map((g) => ` --image "${g}"`).join("")}${rigorous ? " --rigorous" : ""}${opt("benchmarks") ? ` --benchmarks ${benchmarks.join(",")}` : ""}`;

@@ -8,7 +8,7 @@
  * it sets apart and why.
  */
 import * as fs from "node:fs";
-import { readPyperf, sameSourceSpeedups, sourceDifferences, speedups } from "./python-bench";
+import { readPyperf, sameSourceComparison, speedups } from "./python-bench";
 
 function pythonVersion(file: string): string {
     const j = JSON.parse(fs.readFileSync(file, "utf8")) as { metadata?: { python_version?: string } };
@@ -22,11 +22,10 @@ export function compareFiles(baseFile: string, changedFile: string, debianBase: 
     const changed = readPyperf(fs.readFileSync(changedFile, "utf8"), changedFile);
     const all = speedups(base, changed);
     const lines = [`every benchmark: ${all.geometricMean.toFixed(4)}x over ${Object.keys(all.perBenchmark).length} results`];
-    const differences = debianBase ? sourceDifferences(pythonVersion(changedFile)).filter((d) => d.benchmark in all.perBenchmark) : [];
-    if (differences.length) {
-        const same = sameSourceSpeedups(base, changed, differences.map((d) => d.benchmark));
+    const same = debianBase ? sameSourceComparison(base, changed, pythonVersion(changedFile)) : undefined;
+    if (same) {
         lines.push(`same source only: ${same.geometricMean.toFixed(4)}x over ${same.count} results`);
-        for (const d of differences) lines.push(`  set apart: ${d.benchmark} at ${all.perBenchmark[d.benchmark].toFixed(4)}x: ${d.why}`);
+        for (const d of same.excluded) lines.push(`  set apart: ${d.benchmark} at ${all.perBenchmark[d.benchmark].toFixed(4)}x: ${d.why}`);
     }
     return lines;
 }

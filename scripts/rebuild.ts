@@ -28,7 +28,7 @@ import { gcsClient } from "./rebuild/gcs";
 import { pushLayoutByDigest } from "./rebuild/ociPush";
 import { fileLease, gcsLease, type Lease, LeaseHeldError } from "./rebuild/lease";
 import { parseRebuildArgs, type RebuildOptions } from "./rebuild/options";
-import { createIndex, docker, moveTag, publishedRevision, resolveDigest } from "./rebuild/registry";
+import { createIndex, docker, moveTag, publishedTag } from "./rebuild/registry";
 import { dirRelease, gcsRelease, type ReleaseTarget } from "./rebuild/release";
 import { APP_NAME, type AppOutcome, rebuildApp } from "./rebuild/app";
 import { attestPublished } from "./rebuild/attestation";
@@ -164,18 +164,14 @@ async function rebuildOne(o: RebuildOptions, flavor: Flavor, minor: string): Pro
     const first = specs[o.variants[0]];
     const id = `${flavor} ${minor}`;
     // Skip when every variant's moving tag already carries this revision (the buildId's full hash).
-    const published = await Promise.all(o.variants.map((v) => publishedRevision(`${first.repo}:${movingTags(minor, first.version, v)[0]}`)));
-    if (published.every((r) => r === first.revision)) {
+    const published = await Promise.all(o.variants.map((v) => publishedTag(`${first.repo}:${movingTags(minor, first.version, v)[0]}`)));
+    if (published.every((p) => p?.revision === first.revision)) {
         log(`${id}: unchanged (buildId ${first.buildId} is published): skipped`);
         // What is published stays in the release lock, even one written anew (lost state, a new --release-dir).
-        const images = await Promise.all(o.variants.map(async (variant) => {
-            const digest = await resolveDigest(`${first.repo}:${movingTags(minor, first.version, variant)[0]}`);
-            if (!digest) throw new Error(`${first.repo}:${movingTags(minor, first.version, variant)[0]} vanished while the run read it`);
-            return { variant, tag: specs[variant].tag, digest, ref: `${first.repo}@${digest}` };
-        }));
+        const images = o.variants.map((variant, i) => ({ variant, tag: specs[variant].tag, digest: published[i]!.digest, ref: `${first.repo}@${published[i]!.digest}` }));
         return { flavor, minor, status: "skipped", detail: `buildId ${first.buildId} already published`, images };
     }
-    log(`${id}: buildId ${first.buildId} (published: ${published.map((r) => r?.slice(0, 12) ?? "none").join(", ")}): building ${o.variants.length} variant(s) x ${o.platforms.length} platform(s)`);
+    log(`${id}: buildId ${first.buildId} (published: ${published.map((p) => p?.revision?.slice(0, 12) ?? "none").join(", ")}): building ${o.variants.length} variant(s) x ${o.platforms.length} platform(s)`);
     const digests: Record<Platform, Partial<Record<Variant, string>>> = {} as never;
     for (const platform of o.platforms) {
         digests[platform] = {};

@@ -20,6 +20,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { readReleaseLock, type ReleaseLock } from "../../config/releaseLock";
+import { APP_NAME } from "../rebuild/app";
 import { manifestDigest, splitRef } from "./registry";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -80,8 +81,8 @@ export async function publish(registry: string, lockFile: string, reuse: boolean
     log(`rebuild:local: ${summary}`);
     const released = path.join(ROOT, LOCAL_RELEASE_DIR, "release-lock.json");
     const lock = readReleaseLock(released);
-    if (lock.repositoryUrl !== registry || !lock.images[FLAVOR]?.[MINOR] || !lock.apps["sample-app"]) {
-        throw new Error(`${path.relative(ROOT, released)}: rebuild:local left no ${FLAVOR} ${MINOR} images and sample-app for ${registry}`);
+    if (lock.repositoryUrl !== registry || !lock.images[FLAVOR]?.[MINOR] || !lock.apps[APP_NAME]) {
+        throw new Error(`${path.relative(ROOT, released)}: rebuild:local left no ${FLAVOR} ${MINOR} images and ${APP_NAME} for ${registry}`);
     }
     fs.mkdirSync(path.dirname(file), { recursive: true });
     if (path.resolve(released) !== file) fs.copyFileSync(released, file);

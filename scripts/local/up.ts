@@ -53,8 +53,9 @@ export async function localStack(tools: { pulumiRoot: string; pulumiHome: string
  */
 function verifyBeforeRollout(lockFile: string): void {
     const pub = `${LOCAL_KEY_PREFIX}.pub`;
-    if (!findCosign() || !fs.existsSync(pub)) {
-        log(`WARNING: not verifying ${path.relative(ROOT, lockFile)}: ${findCosign() ? `no ${path.relative(ROOT, pub)} (rebuild:local signs once cosign is installed)` : "cosign is not installed (npm run --silent cosign:install)"}`);
+    const cosign = findCosign();
+    if (!cosign || !fs.existsSync(pub)) {
+        log(`WARNING: not verifying ${path.relative(ROOT, lockFile)}: ${cosign ? `no ${path.relative(ROOT, pub)} (rebuild:local signs once cosign is installed)` : "cosign is not installed (npm run --silent cosign:install)"}`);
         return;
     }
     log(`image:verify: every digest of ${path.relative(ROOT, lockFile)} against ${path.relative(ROOT, pub)}`);

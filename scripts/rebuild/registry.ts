@@ -44,23 +44,24 @@ export async function resolveDigest(ref: string): Promise<string | undefined> {
 }
 
 /**
- * The `org.opencontainers.image.revision` label of a published image (every platform of an
- * index must agree), or undefined when the tag does not exist: the buildId it was built from.
+ * What a published tag names, read in one request so the two agree: its digest and the
+ * `org.opencontainers.image.revision` label (every platform of an index must agree; "(mixed)"
+ * otherwise), the buildId it was built from. undefined when the tag does not exist.
  */
-export async function publishedRevision(ref: string): Promise<string | undefined> {
+export async function publishedTag(ref: string): Promise<{ digest: string; revision: string | undefined } | undefined> {
     let out: string;
     try {
-        out = await docker(["buildx", "imagetools", "inspect", ref, "--format", "{{json .Image}}"]);
+        out = await docker(["buildx", "imagetools", "inspect", ref, "--format", '{"digest":{{json .Manifest.Digest}},"image":{{json .Image}}}']);
     } catch (e) {
         if (notFound(e as Error)) return undefined;
         throw e;
     }
     type Config = { config?: { Labels?: Record<string, string> } };
-    const parsed = JSON.parse(out) as Config | Record<string, Config>;
-    const configs: Config[] = "config" in parsed ? [parsed as Config] : Object.values(parsed as Record<string, Config>);
+    const { digest, image } = JSON.parse(out) as { digest: string; image: Config | Record<string, Config> };
+    if (!DIGEST_PATTERN.test(digest)) throw new Error(`registry returned ${JSON.stringify(digest)} for ${ref}`);
+    const configs: Config[] = "config" in image ? [image as Config] : Object.values(image as Record<string, Config>);
     const revisions = new Set(configs.map((c) => c.config?.Labels?.["org.opencontainers.image.revision"] ?? ""));
-    if (revisions.size !== 1) return "(mixed)";
-    return [...revisions][0] || undefined;
+    return { digest, revision: revisions.size !== 1 ? "(mixed)" : [...revisions][0] || undefined };
 }
 
 /** Joins per-platform manifests (by digest) into an index under `tag`; resolves to the index digest. */
