@@ -159,6 +159,14 @@ export function lockedApp(lock: ReleaseLock, file: string, name: string): Locked
     return entry;
 }
 
+/** Every entry of the lock (images by flavour, minor and variant, then apps by name), in a stable order. */
+export function lockedEntries(lock: ReleaseLock): LockedImage[] {
+    const byKey = <T>(o: Record<string, T>): T[] => Object.keys(o).sort().map((k) => o[k]);
+    const images = byKey(lock.images as Record<string, Record<string, Partial<Record<Variant, LockedImage>>>>)
+        .flatMap((byMinor) => byKey(byMinor).flatMap((byVariant) => byKey(byVariant as Record<string, LockedImage | undefined>)));
+    return [...images.filter((e): e is LockedImage => e !== undefined), ...byKey(lock.apps)];
+}
+
 /** The stack's `imageRefs` / `imageTags` outputs, read from the lock for the configured matrix. */
 export function lockedImageSet(
     lock: ReleaseLock,

@@ -11,7 +11,7 @@
  * (the pipeline does not upload to one): the key is the trust root.
  */
 import { parseArgs } from "node:util";
-import { readReleaseLock, type ReleaseLock } from "../config/releaseLock";
+import { lockedEntries, readReleaseLock, type ReleaseLock } from "../config/releaseLock";
 import { findCosign, validateKeyRef } from "./signing/cosign";
 import { validateDigestRef, verifyDigest } from "./signing/verify";
 
@@ -19,15 +19,7 @@ export const USAGE = "usage: image:verify --key FILE|gcpkms://projects/P/locatio
 
 /** Every digest reference a release lock deploys (images, then apps), in a stable order. */
 export function releaseLockRefs(lock: ReleaseLock): string[] {
-    const refs: string[] = [];
-    for (const flavor of Object.keys(lock.images).sort()) {
-        const byMinor = lock.images[flavor as keyof ReleaseLock["images"]] ?? {};
-        for (const minor of Object.keys(byMinor).sort()) {
-            for (const [, img] of Object.entries(byMinor[minor]).sort(([a], [b]) => a.localeCompare(b))) if (img) refs.push(img.ref);
-        }
-    }
-    for (const name of Object.keys(lock.apps).sort()) refs.push(lock.apps[name].ref);
-    return refs;
+    return lockedEntries(lock).map((e) => e.ref);
 }
 
 export function parseVerifyArgs(argv: string[]): { key: string; refs: string[]; cosign?: string } {

@@ -5,7 +5,8 @@
  * The one producer of published images and the only writer of moving tags (`3.13`,
  * `3.13-debug`, `3.13.18`): under a lease, it refreshes the inputs (python:bump where
  * python.org is reachable, then every lock against today's archive), skips every (flavour,
- * minor) whose buildId equals the one recorded on its published image, builds the others from
+ * minor) whose buildId equals the one recorded on its published image (signing it again only
+ * where it does not verify with the run's key), builds the others from
  * the build spec, pushes each candidate by digest only, runs every image check on that
  * digest, and only then writes the immutable tag and moves the moving tags, so the digest
  * published is the digest tested. It publishes the release lock with the refreshed locks.
@@ -32,7 +33,7 @@ import { createIndex, docker, moveTag, publishedTag } from "./rebuild/registry";
 import { dirRelease, gcsRelease, type ReleaseTarget } from "./rebuild/release";
 import { APP_NAME, type AppOutcome, rebuildApp } from "./rebuild/app";
 import { attestPublished } from "./rebuild/attestation";
-import { signImage } from "./rebuild/sign";
+import { signAgainWhereUnverified, signImage } from "./rebuild/sign";
 
 const ROOT = path.resolve(__dirname, "..");
 const HOST_CA = process.env.EXTRA_CA_FILE ?? "/etc/ssl/certs/ca-certificates.crt";
@@ -163,13 +164,18 @@ async function rebuildOne(o: RebuildOptions, flavor: Flavor, minor: string): Pro
     const specs = Object.fromEntries(o.variants.map((v) => [v, specFor(o, flavor, minor, v)])) as Record<Variant, ImageSpec>;
     const first = specs[o.variants[0]];
     const id = `${flavor} ${minor}`;
+    const lock = path.resolve(ROOT, o.locksDir, `${flavor}-${minor}.json`);
     // Skip when every variant's moving tag already carries this revision (the buildId's full hash).
     const published = await Promise.all(o.variants.map((v) => publishedTag(`${first.repo}:${movingTags(minor, first.version, v)[0]}`)));
     if (published.every((p) => p?.revision === first.revision)) {
         log(`${id}: unchanged (buildId ${first.buildId} is published): skipped`);
         // What is published stays in the release lock, even one written anew (lost state, a new --release-dir).
         const images = o.variants.map((variant, i) => ({ variant, tag: specs[variant].tag, digest: published[i]!.digest, ref: `${first.repo}@${published[i]!.digest}` }));
-        return { flavor, minor, status: "skipped", detail: `buildId ${first.buildId} already published`, images };
+        // And it still verifies with this run's key, as every deploy checks, or is signed again.
+        const signedAgain = await signAgainWhereUnverified(o, o.variants.map((variant, i) => ({ spec: specs[variant], flavor, minor, variant, index: published[i]!.digest, lockFile: lock })), log);
+        await attestPublished(o, signedAgain, log);
+        const again = signedAgain.length ? `; signed again with this run's key: ${signedAgain.length} digest(s)` : "";
+        return { flavor, minor, status: "skipped", detail: `buildId ${first.buildId} already published${again}`, images };
     }
     log(`${id}: buildId ${first.buildId} (published: ${published.map((p) => p?.revision?.slice(0, 12) ?? "none").join(", ")}): building ${o.variants.length} variant(s) x ${o.platforms.length} platform(s)`);
     const digests: Record<Platform, Partial<Record<Variant, string>>> = {} as never;
@@ -188,7 +194,6 @@ async function rebuildOne(o: RebuildOptions, flavor: Flavor, minor: string): Pro
             log(`${id} ${variant} ${platformArch(platform)}: candidate ${first.repo}@${digests[platform][variant]} (untagged, ${secs(start)})`);
         }
     }
-    const lock = path.resolve(ROOT, o.locksDir, `${flavor}-${minor}.json`);
     for (const platform of o.platforms) {
         log(`${id} ${platformArch(platform)}: checking the candidates`);
         const failures = checkCandidates(first.repo, platform, digests[platform], lock);

@@ -19,7 +19,7 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { readReleaseLock, type ReleaseLock } from "../../config/releaseLock";
+import { lockedEntries, readReleaseLock, type ReleaseLock } from "../../config/releaseLock";
 import { APP_NAME } from "../rebuild/app";
 import { manifestDigest, splitRef } from "./registry";
 
@@ -58,7 +58,7 @@ function npmLastLine(args: string[]): Promise<string> {
 
 /** True when every digest of the lock is still in the registry. */
 export async function lockIsPublished(lock: ReleaseLock): Promise<boolean> {
-    const entries = [...Object.values(lock.images).flatMap((m) => Object.values(m ?? {}).flatMap((v) => Object.values(v))), ...Object.values(lock.apps)];
+    const entries = lockedEntries(lock);
     for (const e of entries) {
         const { registry, repository } = splitRef(e.ref);
         if ((await manifestDigest(registry, repository, e.digest)) !== e.digest) return false;

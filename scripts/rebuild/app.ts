@@ -13,7 +13,7 @@ import { formatFinding } from "../app-check/findings";
 import { attestPublished } from "./attestation";
 import type { RebuildOptions } from "./options";
 import { resolveDigest } from "./registry";
-import { signerFor } from "./sign";
+import { signerFor, unverifiedBy } from "./sign";
 
 /** The release lock's name of the sample app (index.ts deploys `apps["sample-app"]`). */
 export const APP_NAME = "sample-app";
@@ -51,13 +51,21 @@ export async function rebuildApp(o: RebuildOptions, next: ReleaseLock, current: 
         const tag = appTag(builder.ref, runtime.ref);
         const repo = `${o.registry}/${APP_NAME}`;
         const published = current?.apps[APP_NAME];
-        if (published?.tag === tag && (await resolveDigest(published.ref)) === published.digest) {
-            return { status: "skipped", detail: `${published.ref} (${tag}: the same app sources on the same builder and runtime)` };
-        }
         const platform = appPlatform(o.platforms);
-        log(`${APP_NAME} on ${flavor} ${minor}: building ${repo}:${tag} (${platform})`);
         const opts = parseAppBuildArgs(["--python", minor, "--flavor", flavor, "--platform", platform,
             "--builder-image", builder.ref, "--runtime-image", runtime.ref, "--push", o.registry]);
+        const signer = await signerFor(o, log);
+        if (published?.tag === tag && (await resolveDigest(published.ref)) === published.digest) {
+            const detail = `${published.ref} (${tag}: the same app sources on the same builder and runtime)`;
+            // Unchanged, but it must still verify with this run's key (as the deploy checks it), or be signed again.
+            const failures = signer ? await unverifiedBy(signer, published.ref) : [];
+            if (failures.length === 0) return { status: "skipped", detail };
+            log(`${APP_NAME}: ${published.ref} does not verify with this run's key (${failures[0].slice(0, 160)}): signing it again`);
+            await signApp(signer!, opts, published.ref, `${repo}:${tag}`, { builderImage: builder.ref, runtimeImage: runtime.ref }, started);
+            await attestPublished(o, [published.ref], log);
+            return { status: "skipped", detail: `${detail}; signed again with this run's key` };
+        }
+        log(`${APP_NAME} on ${flavor} ${minor}: building ${repo}:${tag} (${platform})`);
         const ref = await buildApp(opts);
         const digest = ref.slice(ref.lastIndexOf("@") + 1);
         log(`${APP_NAME}: checking ${ref} (app:check)`);
@@ -65,7 +73,6 @@ export async function rebuildApp(o: RebuildOptions, next: ReleaseLock, current: 
         if (report.findings.length) {
             return { status: "failed", detail: `app:check found ${report.findings.length} problem(s), not recorded in the release lock: ${report.findings.map(formatFinding).join("; ")}` };
         }
-        const signer = await signerFor(o, log);
         if (signer) {
             await signApp(signer, opts, ref, `${repo}:${tag}`, { builderImage: builder.ref, runtimeImage: runtime.ref }, started);
         }

@@ -3,7 +3,7 @@
 // Artifact Registry through the runner's credential helper in Cloud Build).
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import { DIGEST_PATTERN } from "../../components/constants";
+import { DIGEST_PATTERN, type Platform, PLATFORMS } from "../../components/constants";
 
 /**
  * Runs docker; resolves to stdout, rejects with the tail of stderr. `logFile` keeps the whole
@@ -62,6 +62,24 @@ export async function publishedTag(ref: string): Promise<{ digest: string; revis
     const configs: Config[] = "config" in image ? [image as Config] : Object.values(image as Record<string, Config>);
     const revisions = new Set(configs.map((c) => c.config?.Labels?.["org.opencontainers.image.revision"] ?? ""));
     return { digest, revision: revisions.size !== 1 ? "(mixed)" : [...revisions][0] || undefined };
+}
+
+type RawIndex = { manifests?: { digest: string; platform?: { os?: string; architecture?: string } }[] };
+
+/**
+ * The platform manifests of an index's raw JSON, in its order: an attestation manifest
+ * (platform unknown/unknown) or a platform this project does not build is left out.
+ */
+export function platformManifests(ref: string, raw: RawIndex): { platform: Platform; digest: string }[] {
+    if (!Array.isArray(raw.manifests)) throw new Error(`${ref} is not an index (the rebuild publishes every image as one)`);
+    return raw.manifests
+        .map((m) => ({ platform: `${m.platform?.os}/${m.platform?.architecture}` as Platform, digest: m.digest }))
+        .filter((m) => (PLATFORMS as readonly string[]).includes(m.platform) && DIGEST_PATTERN.test(m.digest));
+}
+
+/** The platform manifests a published index names (see platformManifests). */
+export async function indexManifests(ref: string): Promise<{ platform: Platform; digest: string }[]> {
+    return platformManifests(ref, JSON.parse(await docker(["buildx", "imagetools", "inspect", ref, "--raw"])) as RawIndex);
 }
 
 /** Joins per-platform manifests (by digest) into an index under `tag`; resolves to the index digest. */

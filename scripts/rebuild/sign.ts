@@ -4,22 +4,31 @@
 // tag-based storage (`sha256-<digest>.sig|.att` in the same repository) keeps them tagged, so
 // the repository's cleanup policy (components/artifactRepository.ts) keeps them. A failure
 // here fails the (flavour, minor): the moving tags never name an unsigned digest.
+// A skipped (flavour, minor) is verified with the run's key instead, and signed again where it
+// does not verify (a rotated key): what the release lock names always passes image:verify.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { ImageSpec } from "../../components/buildSpec";
 import { type Platform, platformArch } from "../../components/constants";
 import { cosign, ensureLocalKeyPair, findCosign } from "../signing/cosign";
+import { verifyDigest } from "../signing/verify";
 import { type CdxDocument, mergeSboms, PROVENANCE_TYPE, provenancePredicate, SBOM_TYPE } from "../signing/predicates";
 import type { RebuildOptions } from "./options";
-import { docker } from "./registry";
+import { docker, indexManifests } from "./registry";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** rebuild:local's key pair when no --sign-key is given (made on first use, reused after). */
 export const LOCAL_KEY_PREFIX = path.join(ROOT, ".cache", "cosign", "rebuild-local");
 const BUILDER_ID = "https://github.com/distroless-python-gcp/scripts/rebuild.ts";
 
-export interface Signer { bin: string; key: string; describe: string }
+export interface Signer {
+    bin: string;
+    key: string;
+    describe: string;
+    /** What verifies this signer's signatures (a public key file or the KMS key); found on first use when unset. */
+    verifyKey?: string;
+}
 
 export interface PublishedImage {
     spec: ImageSpec;
@@ -60,7 +69,7 @@ export function signerFor(o: RebuildOptions, log: (m: string) => void): Promise<
         }
         const pair = await ensureLocalKeyPair(bin, LOCAL_KEY_PREFIX);
         log(`signing with the local key ${path.relative(ROOT, pair.key)} (verify with ${path.relative(ROOT, pair.pub)}; no transparency log offline)`);
-        return { bin, key: pair.key, describe: pair.key };
+        return { bin, key: pair.key, describe: pair.key, verifyKey: pair.pub };
     })();
     return signer;
 }
@@ -176,4 +185,45 @@ export async function signImage(o: RebuildOptions, img: PublishedImage, log: (m:
     } finally {
         fs.rmSync(work, { recursive: true, force: true });
     }
+}
+
+/**
+ * The key that verifies what `s` signs: a KMS key verifies with itself; a private key file's
+ * public half comes from `cosign public-key` (written next to the run's temporary files).
+ */
+async function verifyKeyOf(s: Signer): Promise<string> {
+    if (s.verifyKey) return s.verifyKey;
+    if (s.key.startsWith("gcpkms://")) return (s.verifyKey = s.key);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cosign-pub-")), "key.pub");
+    await cosign(s.bin, ["public-key", "--key", s.key, "--outfile", file]);
+    return (s.verifyKey = file);
+}
+
+/**
+ * A skipped (flavour, minor) is not rebuilt, but what it names must still pass the deploy's
+ * image:verify with this run's key: after a key rotation, or where another producer signed the
+ * same content-addressed digests, every deploy would otherwise refuse an image the rebuild calls
+ * published. Each index that does not verify (signature and both attestations) is signed and
+ * attested again, with its platform manifests; nothing is rebuilt and no tag moves. Resolves to
+ * the digest references signed again (the caller attests them for Binary Authorization).
+ */
+export async function signAgainWhereUnverified(o: RebuildOptions, imgs: Omit<PublishedImage, "manifests">[], log: (m: string) => void): Promise<string[]> {
+    const s = await signerFor(o, log);
+    if (!s) return [];
+    const signed: string[] = [];
+    for (const img of imgs) {
+        const ref = `${img.spec.repo}@${img.index}`;
+        const failures = await unverifiedBy(s, ref);
+        if (failures.length === 0) continue;
+        log(`${img.flavor} ${img.minor} ${img.variant}: ${ref} does not verify with this run's key (${failures[0].slice(0, 160)}): signing it again`);
+        const manifests = await indexManifests(ref);
+        await signImage(o, { ...img, manifests }, log);
+        signed.push(ref, ...manifests.map((m) => `${img.spec.repo}@${m.digest}`));
+    }
+    return signed;
+}
+
+/** Whether `ref` verifies with `s`'s key (what image:verify checks): the failures, empty when it does. */
+export async function unverifiedBy(s: Signer, ref: string): Promise<string[]> {
+    return (await verifyDigest(s.bin, await verifyKeyOf(s), ref)).failures;
 }

@@ -7,10 +7,12 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { ReleaseLock } from "../../config/releaseLock";
 import { appTag } from "../../scripts/app-build";
 import { serveDebianMirror, type RunningDebianMirror } from "../../scripts/debian-mirror";
-import { findCosign } from "../../scripts/signing/cosign";
+import { readReleaseLock, type ReleaseLock } from "../../config/releaseLock";
+import { releaseLockRefs } from "../../scripts/image-verify";
+import { ensureLocalKeyPair, findCosign } from "../../scripts/signing/cosign";
+import { verifyDigest } from "../../scripts/signing/verify";
 import { LocalRegistry, servedPython } from "../../scripts/lib/localRegistry";
 import { manifestDigest, tags } from "../../scripts/local/registry";
 import { type MirrorEntry, type RunningMirror, sharedMirror } from "../../scripts/python-mirror";
@@ -212,6 +214,34 @@ describe("rebuild:local: the one producer of published images", function () {
         assert.strictEqual(rerun.code, 0, rerun.stderr.slice(-3000));
         assert.strictEqual(lastLine(rerun.stdout), "published 0");
         assert.match(rerun.stdout, /skipped +sample-app debian\/3\.13: /);
+        assert.deepStrictEqual(changed(after, await tagMap()), []);
+    });
+
+    it("a new signing key: the unchanged digests (images and app) are signed again with it, nothing rebuilt and no tag moved; a rerun signs nothing", async () => {
+        const bin = findCosign();
+        assert.ok(bin, "cosign is not installed (npm run --silent cosign:install)");
+        const rotated = await ensureLocalKeyPair(bin, path.join(work, "rotated"));
+        const before = await tagMap();
+        const args = [...common, "--no-refresh", "--app", "debian/3.13", "--sign-key", rotated.key];
+        const r = await rebuild(args);
+        assert.strictEqual(r.code, 0, r.stderr.slice(-3000));
+        assert.strictEqual(lastLine(r.stdout), "published 0");
+        for (const what of ["debian 3.13", "upstream 3.13"]) assert.match(r.stdout, new RegExp(`skipped +${what}: .*signed again with this run's key: 6 digest\\(s\\)`));
+        assert.match(r.stdout, /skipped +sample-app debian\/3\.13: .*signed again with this run's key/);
+        assert.doesNotMatch(r.stderr, /: building /);
+        // Only signature and attestation tags changed: every image and moving tag names what it did.
+        const after = await tagMap();
+        const moved = changed(before, after);
+        assert.ok(moved.length > 0);
+        assert.deepStrictEqual(moved.filter((k) => !/:sha256-[0-9a-f]{64}\.(sig|att)$/.test(k)), []);
+        // What the deploy checks: every digest of the release lock verifies with the new key.
+        const lock = readReleaseLock(path.join(release, "release-lock.json"));
+        const refs = releaseLockRefs(lock);
+        assert.strictEqual(refs.length, 7);
+        for (const ref of refs) assert.deepStrictEqual((await verifyDigest(bin, rotated.pub, ref)).failures, [], ref);
+        const rerun = await rebuild(args);
+        assert.strictEqual(lastLine(rerun.stdout), "published 0");
+        assert.doesNotMatch(rerun.stdout, /signed again/);
         assert.deepStrictEqual(changed(after, await tagMap()), []);
     });
 
