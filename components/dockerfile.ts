@@ -7,6 +7,8 @@
 // RUN with --mount, and the rest as opaque lines); it fails loudly on what it cannot read,
 // since a silently missed COPY source would let a changed file keep an old buildId.
 
+import { PLATFORMS } from "./constants";
+
 /** One instruction after joining `\` continuations and dropping comments. */
 export interface Instruction {
     keyword: string;
@@ -35,6 +37,23 @@ export const AUTOMATIC_ARGS = new Set([
     "TARGETPLATFORM", "TARGETOS", "TARGETARCH", "TARGETVARIANT",
     "BUILDPLATFORM", "BUILDOS", "BUILDARCH", "BUILDVARIANT",
 ]);
+
+/**
+ * The automatic args' values on each platform this project builds for: a stage chosen by
+ * platform (`FROM cpython-${BUILDARCH}-${TARGETARCH}`) is read on some platform, so the
+ * platform-independent read set holds every stage any of them selects.
+ */
+function platformArgSets(): Record<string, string>[] {
+    const sets: Record<string, string>[] = [];
+    for (const build of PLATFORMS) {
+        for (const target of PLATFORMS) {
+            const [bos, barch] = build.split("/");
+            const [tos, tarch] = target.split("/");
+            sets.push({ BUILDPLATFORM: build, BUILDOS: bos, BUILDARCH: barch, BUILDVARIANT: "", TARGETPLATFORM: target, TARGETOS: tos, TARGETARCH: tarch, TARGETVARIANT: "" });
+        }
+    }
+    return sets;
+}
 
 /** Splits a Dockerfile into instructions. */
 export function instructions(text: string): Instruction[] {
@@ -159,7 +178,17 @@ export function readSet(text: string, targets: readonly string[], args: Record<s
         for (const [k] of Object.entries(parsed.globalArgs)) {
             if (new RegExp(`\\$\\{?${k}\\b`).test(stage.from)) runArgs.add(k);
         }
-        visit(expand(stage.from, globals, line), line);
+        // A FROM naming a stage by platform reads every stage some platform selects.
+        const platformDependent = [...AUTOMATIC_ARGS].some((k) => new RegExp(`\\$\\{?${k}\\b`).test(stage.from));
+        if (platformDependent) {
+            const refs = new Set(platformArgSets().map((p) => expand(stage.from, { ...globals, ...p }, line)));
+            for (const r of refs) {
+                if (!byName.has(r)) throw new Error(`Dockerfile line ${line}: FROM ${stage.from} selects "${r}" on some platform, which is not a stage of the Dockerfile (it selects ${[...refs].join(", ")} on the platforms ${PLATFORMS.join(", ")})`);
+                visit(r, line);
+            }
+        } else {
+            visit(expand(stage.from, globals, line), line);
+        }
         // ARGs visible at each point of the stage; a RUN sees those declared before it.
         const declared: Record<string, string | undefined> = {};
         for (const ins of stage.instructions) {

@@ -8,8 +8,8 @@
 #   /out/meta/cpython.json  name, version, sha256, source URL (for lock, SBOM and labels)
 #   env: PYTHON_VERSION, PYTHON_FAST (1: no PGO/LTO), PYTHON_PGO_TASK, PYTHON_BOLT (below),
 #        SOURCE_DATE_EPOCH, TARGETARCH, BUILDARCH
-# TARGETARCH != BUILDARCH (arm64 on an amd64 builder) cross-compiles: a native build Python of
-# the same version first (configure --with-build-python needs one), then the target with
+# TARGETARCH != BUILDARCH (arm64 on an amd64 builder) cross-compiles with a native build Python
+# of the same version found at /usr/local (image/Dockerfile's build-python stage) and
 # Debian's cross toolchain against the target's multiarch -dev packages; nothing of the
 # target runs during the build (no qemu): bytecode and pip come from the build Python.
 set -euxo pipefail
@@ -84,24 +84,16 @@ dest=""
 cross_opts=""
 if [ "$cross" = 1 ]; then
     dest=/usr/src/target-root
-    # The build Python: same sources, same prefix (so its ensurepip writes the same
-    # #!/usr/local/bin/python3.X launchers), only what running the build needs; -O1, no debug
-    # info: it never ships.
-    # Modules linking libraries only the target has (-dev:arm64 puts their arch-independent
-    # headers in /usr/include, so configure would find them and the link would fail) and the
-    # ones nothing at build time imports are left out of it (n/a).
-    nomods=""
-    for m in _bz2 _lzma _ssl _hashlib _sqlite3 _ctypes _curses _curses_panel _dbm _gdbm _uuid _tkinter readline _zstd \
-        _decimal _elementtree _multibytecodec _codecs_cn _codecs_hk _codecs_iso2022 _codecs_jp _codecs_kr _codecs_tw; do
-        nomods="$nomods py_cv_module_$m=n/a"
-    done
-    mkdir -p /usr/src/build-python
-    # shellcheck disable=SC2086 # one VAR=value argument per module
-    (cd /usr/src/build-python && /usr/src/python/configure --prefix=/usr/local --with-ensurepip=no \
-        --disable-test-modules --without-readline OPT="-DNDEBUG -O1" $nomods >/dev/null)
-    make -C /usr/src/build-python -j"$(nproc)" >/dev/null
-    make -C /usr/src/build-python install PYTHONDONTWRITEBYTECODE=1 >/dev/null
-    rm -rf /usr/src/build-python
+    # The build Python (configure --with-build-python), already at /usr/local: the Dockerfile's
+    # build-python stage (build-python.sh, or the native --fast interpreter). Same version and
+    # prefix as the target, so its ensurepip writes the same #!/usr/local/bin/python3.X
+    # launchers the target's own would.
+    have=$("/usr/local/bin/python$minor" -c 'import platform; print(platform.python_version())') ||
+        { echo "build.sh: a cross build needs the build Python at /usr/local/bin/python$minor (image/Dockerfile, build-python)" >&2; exit 1; }
+    [ "$have" = "$PYTHON_VERSION" ] || { echo "build.sh: the build Python is $have, the target $PYTHON_VERSION: they must be the same version" >&2; exit 1; }
+    # pip of a native --fast interpreter would make `ensurepip --root` below find pip
+    # "already satisfied" and install nothing into the target.
+    rm -rf "/usr/local/lib/python$minor/site-packages/"pip* /usr/local/bin/pip*
     # The cross tools under the names a native build uses (gcc, ar, readelf, ...), first on
     # PATH: configure then records "gcc" in sysconfig and the config-3.X Makefile exactly as
     # the native build does, so `pip install` of a C extension in the arm64 builder image

@@ -130,6 +130,16 @@ describe("build spec", () => {
             assert.notStrictEqual(after.upstream, base.upstream);
             assert.strictEqual(after.debian, base.debian);
         });
+        it("a file only the cross build's stages copy (the production build Python) is read too: a stage chosen by platform counts", () => {
+            const after = edited((d) => fs.appendFileSync(path.join(d, "cpython", "build-python.sh"), "\n# edited\n"));
+            assert.notStrictEqual(after.upstream, base.upstream);
+            assert.strictEqual(after.debian, base.debian);
+        });
+        it("a FROM that picks a stage by platform reads every stage some platform picks, and fails naming one that does not exist", () => {
+            const text = ["FROM scratch AS x-amd64", "COPY a.txt /", "FROM scratch AS x-arm64", "COPY b.txt /", "FROM x-${TARGETARCH} AS out", ""].join("\n");
+            assert.deepStrictEqual(readSet(text, ["out"], {}).copySources, ["a.txt", "b.txt"]);
+            assert.throws(() => readSet(text.replace("AS x-arm64", "AS x-arm"), ["out"], {}), /FROM x-\$\{TARGETARCH\} selects "x-arm64" on some platform, which is not a stage/);
+        });
         it("editing a file both flavours copy changes both", () => {
             const after = edited((d) => fs.appendFileSync(path.join(d, "assemble", "assemble.sh"), "\n# edited\n"));
             assert.notStrictEqual(after.upstream, base.upstream);
