@@ -108,13 +108,13 @@ function runBuild(tree: string, args: string[], timeoutS: number, logFile: strin
   }));
 }
 
-function markdown(results: RunResult[], meta: Record<string, string>): string {
+export function markdown(results: RunResult[], meta: Record<string, string>): string {
   const ratio = crossRatio(results);
   const lines = [
     "# arm64 upstream build: cross-compiled vs emulated vs amd64",
     "",
-    `One run each, \`--no-cache\`, runtime variant, CPython ${meta.python} from the loopback mirror; ${meta.date}; ${meta.cpus} CPUs, shared:`,
-    "the machine ran other people's builds at the same time (load averages below), so every time is noisy.",
+    `One run each, runtime variant, CPython ${meta.python} from the loopback mirror; ${meta.date}; ${meta.cpus} CPUs. Every build \`--no-cache\`,`,
+    "except pair-fast's two (the build cache emptied before them). The load averages say how quiet the machine was.",
     `Command: \`${meta.command}\``,
     "",
     "| run | what | wall time | load before/after | started |",
