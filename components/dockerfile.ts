@@ -39,21 +39,18 @@ export const AUTOMATIC_ARGS = new Set([
 ]);
 
 /**
- * The automatic args' values on each platform this project builds for: a stage chosen by
- * platform (`FROM cpython-${BUILDARCH}-${TARGETARCH}`) is read on some platform, so the
- * platform-independent read set holds every stage any of them selects.
+ * The automatic args' values on each platform this project builds for (every build x target
+ * pair): a stage chosen by platform (`FROM cpython-${BUILDARCH}-${TARGETARCH}`) is read on
+ * some platform, so the platform-independent read set holds every stage any of them selects.
  */
-function platformArgSets(): Record<string, string>[] {
-    const sets: Record<string, string>[] = [];
-    for (const build of PLATFORMS) {
-        for (const target of PLATFORMS) {
-            const [bos, barch] = build.split("/");
-            const [tos, tarch] = target.split("/");
-            sets.push({ BUILDPLATFORM: build, BUILDOS: bos, BUILDARCH: barch, BUILDVARIANT: "", TARGETPLATFORM: target, TARGETOS: tos, TARGETARCH: tarch, TARGETVARIANT: "" });
-        }
-    }
-    return sets;
-}
+const PLATFORM_ARG_SETS: readonly Record<string, string>[] = PLATFORMS.flatMap((build) => PLATFORMS.map((target) => {
+    const [bos, barch] = build.split("/");
+    const [tos, tarch] = target.split("/");
+    return { BUILDPLATFORM: build, BUILDOS: bos, BUILDARCH: barch, BUILDVARIANT: "", TARGETPLATFORM: target, TARGETOS: tos, TARGETARCH: tarch, TARGETVARIANT: "" };
+}));
+
+/** Whether `text` reads the arg `name` (`$NAME` or `${NAME}`). */
+const mentionsArg = (text: string, name: string): boolean => new RegExp(`\\$\\{?${name}\\b`).test(text);
 
 /** Splits a Dockerfile into instructions. */
 export function instructions(text: string): Instruction[] {
@@ -176,12 +173,11 @@ export function readSet(text: string, targets: readonly string[], args: Record<s
         if (built.has(stage.name)) return;
         built.add(stage.name);
         for (const [k] of Object.entries(parsed.globalArgs)) {
-            if (new RegExp(`\\$\\{?${k}\\b`).test(stage.from)) runArgs.add(k);
+            if (mentionsArg(stage.from, k)) runArgs.add(k);
         }
         // A FROM naming a stage by platform reads every stage some platform selects.
-        const platformDependent = [...AUTOMATIC_ARGS].some((k) => new RegExp(`\\$\\{?${k}\\b`).test(stage.from));
-        if (platformDependent) {
-            const refs = new Set(platformArgSets().map((p) => expand(stage.from, { ...globals, ...p }, line)));
+        if ([...AUTOMATIC_ARGS].some((k) => mentionsArg(stage.from, k))) {
+            const refs = new Set(PLATFORM_ARG_SETS.map((p) => expand(stage.from, { ...globals, ...p }, line)));
             for (const r of refs) {
                 if (!byName.has(r)) throw new Error(`Dockerfile line ${line}: FROM ${stage.from} selects "${r}" on some platform, which is not a stage of the Dockerfile (it selects ${[...refs].join(", ")} on the platforms ${PLATFORMS.join(", ")})`);
                 visit(r, line);
