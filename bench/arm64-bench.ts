@@ -28,12 +28,29 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_BUILDER } from "../components/constants";
+import { LOCAL_REGISTRY } from "../scripts/local/publish";
 import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, serveMirror } from "../scripts/python-mirror";
 
 const ROOT = path.resolve(__dirname, "..");
 const log = (m: string) => process.stderr.write(`[bench:arm64] ${m}\n`);
 /** The last commit whose arm64 upstream build compiled CPython under qemu. */
 export const EMULATED_BASELINE = "0a0eb849ddec6981344238e91fcb2f8afb343635";
+/**
+ * The old tree compiles in `FROM ${BASE_IMAGE} AS cpython-upstream`, a stage of the target
+ * platform: it needs a base image that has an arm64 manifest. The engine's local
+ * debian:trixie-slim is amd64 only (.ci/base-images.sh), so given that, the "emulated" build
+ * compiled an x86-64 interpreter natively and measured nothing about emulation. The
+ * multi-platform index .ci/base-images.sh publishes has both.
+ */
+export const MULTI_PLATFORM_BASE = `${process.env.REGISTRY_ADDR ?? LOCAL_REGISTRY}/debian:trixie-slim`;
+
+/** image:build arguments of one run (the old tree gets the multi-platform base). */
+export function buildArgs(run: RunName, platform: string, mirror: { url: string; version: string; sha256: string }, noCache: boolean): string[] {
+  const spec = RUNS[run];
+  return ["--python", "3.13", "--flavor", "upstream", "--platform", platform, ...(spec.fast ? ["--fast"] : []), ...(noCache ? ["--no-cache"] : []),
+    ...(spec.tree === "emulated" ? ["--base-image", MULTI_PLATFORM_BASE] : []),
+    "--python-mirror", mirror.url, "--python-version", mirror.version, "--python-sha256", mirror.sha256, "--name", `arm64-bench-${run}`];
+}
 
 export const RUNS = {
   "cross-fast": { platform: "linux/arm64", fast: true, tree: "this", what: "arm64 --fast, cross-compiled" },
@@ -158,8 +175,7 @@ async function main(): Promise<void> {
       const spec = RUNS[run];
       const tree = spec.tree === "this" ? ROOT : (oldTree ??= emulatedTree(values["emulated-commit"]));
       const pair = run === "pair-fast";
-      const argsFor = (platform: string) => ["--python", "3.13", "--flavor", "upstream", "--platform", platform, ...(spec.fast ? ["--fast"] : []),
-        ...(pair ? [] : ["--no-cache"]), "--python-mirror", mirror.url, "--python-version", e.version, "--python-sha256", e.sha256, "--name", `arm64-bench-${run}`];
+      const argsFor = (platform: string) => buildArgs(run, platform, { url: mirror.url, version: e.version, sha256: e.sha256 }, !pair);
       const logFile = path.join(os.tmpdir(), `arm64-bench-${run}.log`);
       log(`${run}: ${spec.what} (log ${logFile}, stopped after ${timeoutS} s)`);
       const before = os.loadavg()[0];

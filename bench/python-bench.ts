@@ -28,6 +28,7 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { HOST_CA, parseBuildArgs, runBuild } from "../scripts/image-build";
 import { debianMirrorEntries, DEFAULT_MIRROR_ROOT, fillMirror, sharedMirror } from "../scripts/python-mirror";
@@ -267,11 +268,13 @@ async function main(): Promise<void> {
     const command = `npm run --silent bench:python -- --rows ${rowNames.join(",") || "none"}${out !== "python-bench" ? ` --out ${out}` : ""}${given.map((g) => ` --image "${g}"`).join("")}${rigorous ? " --rigorous" : ""}${opt("benchmarks") ? ` --benchmarks ${benchmarks.join(",")}` : ""}`;
     const date = new Date().toISOString();
     const loadavg = fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+    // Runs on different days may land on different hosts: the CPU says whether two are comparable.
+    const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
     const md = [
         `# pyperformance: ${results.slice(1).map((r) => r.label).join(", ")} beside ${base.label}`,
         "",
         `${date}; ${PYPERFORMANCE}, ${PYPERF}, ${rigorous ? "--rigorous" : "--fast"} mode, ${benchmarks.length} benchmarks (the named subset in bench/python-bench.ts),`,
-        `each row alone on CPU 1 of this 2-CPU machine (load average at the end: ${loadavg}). Speed = the baseline's (${base.label}) mean time / this row's (> 1: faster).`,
+        `each row alone on CPU 1 of this 2-CPU machine (${cpu}; load average at the end: ${loadavg}). Speed = the baseline's (${base.label}) mean time / this row's (> 1: faster).`,
         `Command: \`${command}\``,
         "",
         "| interpreter | Python | geometric mean vs the baseline | pyperformance wall time | image build this run |",
@@ -294,7 +297,7 @@ async function main(): Promise<void> {
         "",
     ].join("\n");
     fs.writeFileSync(path.join(ROOT, `bench/results/${out}.json`), JSON.stringify({
-        date, command, pyperformance: PYPERFORMANCE, pyperf: PYPERF, mode: rigorous ? "rigorous" : "fast", benchmarks,
+        date, command, cpu, pyperformance: PYPERFORMANCE, pyperf: PYPERF, mode: rigorous ? "rigorous" : "fast", benchmarks,
         rows: results.map((r, i) => ({ label: r.label, ref: r.ref, python: r.version, result: path.relative(ROOT, r.file), pyperformanceSeconds: r.seconds,
             buildSeconds: rows[i].buildSeconds ?? null, sysconfig: r.sysconfig })),
         comparisons: comparisons.map(({ compareTo: _t, ...c }) => c), failedBuilds: failed,

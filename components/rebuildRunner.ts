@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { BUILD_DEFAULTS } from "./buildSpec";
 import { artifactRegistryAuth } from "./registryAuth";
 
 /** One pinned npm tarball of the runner (rebuild/runner/pins.json). */
@@ -107,7 +108,7 @@ export interface RebuildRunnerImageArgs {
     repositoryUrl: pulumi.Input<string>;
     /** The runner's build context. Plain path: hashed into the tag. Default: `"rebuild/runner"`. */
     contextDir?: string;
-    /** `BASE_IMAGE` build arg. Default: `"debian:trixie-slim"`. */
+    /** `BASE_IMAGE` build arg. Default: the Python images' (`BUILD_DEFAULTS.baseImage`, `"debian:trixie-slim"`). */
     baseImage?: string;
     /** `DEBIAN_MIRROR`, `DEBIAN_SECURITY_MIRROR` build args. Default: the Dockerfile's. */
     debianMirror?: string;
@@ -132,7 +133,7 @@ export class RebuildRunnerImage extends pulumi.ComponentResource {
         super("distroless-python:rebuild:RebuildRunnerImage", name, {}, opts);
         const contextDir = args.contextDir ?? "rebuild/runner";
         const buildArgs: Record<string, string> = {
-            BASE_IMAGE: args.baseImage ?? "debian:trixie-slim",
+            BASE_IMAGE: args.baseImage ?? BUILD_DEFAULTS.baseImage,
             ...(args.debianMirror === undefined ? {} : { DEBIAN_MIRROR: args.debianMirror }),
             ...(args.debianSecurityMirror === undefined ? {} : { DEBIAN_SECURITY_MIRROR: args.debianSecurityMirror }),
             ...runnerPinArgs(path.join(contextDir, "pins.json")),

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { crossRatio, nativeBuildCached, pairRatio, parseRuns, RUNS, type RunResult } from "../../../bench/arm64-bench";
+import { buildArgs, crossRatio, MULTI_PLATFORM_BASE, nativeBuildCached, pairRatio, parseRuns, RUNS, type RunResult } from "../../../bench/arm64-bench";
 
 describe("bench:arm64 (pure parts)", function () {
   it("accepts the named runs and rejects others, naming the accepted ones", function () {
@@ -11,6 +11,17 @@ describe("bench:arm64 (pure parts)", function () {
   it("the emulated runs build from the old tree, the others from this one; only prod runs drop --fast", function () {
     assert.deepEqual(Object.entries(RUNS).filter(([, r]) => r.tree === "emulated").map(([n]) => n), ["emulated-fast", "emulated-prod"]);
     assert.deepEqual(Object.entries(RUNS).filter(([, r]) => !r.fast).map(([n]) => n), ["cross-prod", "amd64-prod", "emulated-prod"]);
+  });
+
+  it("the old tree builds on a base image with an arm64 manifest, or its 'emulated' build compiles x86-64 natively", function () {
+    const m = { url: "http://127.0.0.1:8765", version: "3.13.5", sha256: "a".repeat(64) };
+    const base = (a: string[]) => (a.includes("--base-image") ? a[a.indexOf("--base-image") + 1] : undefined);
+    assert.equal(base(buildArgs("emulated-fast", "linux/arm64", m, true)), MULTI_PLATFORM_BASE);
+    assert.match(MULTI_PLATFORM_BASE, /^[^/]+\/debian:trixie-slim$/);
+    // This tree's arm64 build compiles on the build platform: the default base is right for it.
+    assert.equal(base(buildArgs("cross-fast", "linux/arm64", m, true)), undefined);
+    assert.deepEqual(buildArgs("pair-fast", "linux/amd64", m, false).filter((a) => a === "--no-cache"), []);
+    assert.ok(buildArgs("emulated-fast", "linux/arm64", m, true).includes("--no-cache"));
   });
 
   it("the cross/amd64 ratio needs both --fast runs finished and successful", function () {
