@@ -61,9 +61,13 @@ if [ "${PYTHON_FAST:-0}" = 1 ] && { [ "$pgo_task" != default ] || [ "$bolt" = 1 
 fi
 if [ "$cross" = 1 ]; then pgo_task=default; bolt=0; fi
 if [ "$pgo_task" = extended ]; then
-    # The same flags as the Makefile's default task, with the extended test set; a failing test
-    # only ends its own training (the Makefile ignores the task's exit status).
-    profile_task=("PROFILE_TASK=-m test --pgo-extended --timeout=1200 -j$(nproc)")
+    # The same flags as the Makefile's default task, with the extended test set. 3.13's Makefile
+    # fails the build when the task exits non-zero, and in a build container some tests fail
+    # for the container, not the interpreter (no network, no tty, root: test_socket, test_posix,
+    # test_asyncio.test_base_events, test_class, test_compile failed here). A failed test has
+    # still trained the profile for all it ran, so the task's status is ignored (the recipe line
+    # is `./python $(PROFILE_TASK)`); the image's own checks test the product.
+    profile_task=("PROFILE_TASK=-m test --pgo-extended --timeout=1200 -j$(nproc) || true")
 fi
 if [ "$bolt" = 1 ]; then
     llvm=/usr/lib/llvm-19/bin
