@@ -44,14 +44,6 @@ export const EMULATED_BASELINE = "0a0eb849ddec6981344238e91fcb2f8afb343635";
  */
 export const MULTI_PLATFORM_BASE = `${process.env.REGISTRY_ADDR ?? LOCAL_REGISTRY}/debian:trixie-slim`;
 
-/** image:build arguments of one run (the old tree gets the multi-platform base). */
-export function buildArgs(run: RunName, platform: string, mirror: { url: string; version: string; sha256: string }, noCache: boolean): string[] {
-  const spec = RUNS[run];
-  return ["--python", "3.13", "--flavor", "upstream", "--platform", platform, ...(spec.fast ? ["--fast"] : []), ...(noCache ? ["--no-cache"] : []),
-    ...(spec.tree === "emulated" ? ["--base-image", MULTI_PLATFORM_BASE] : []),
-    "--python-mirror", mirror.url, "--python-version", mirror.version, "--python-sha256", mirror.sha256, "--name", `arm64-bench-${run}`];
-}
-
 export const RUNS = {
   "cross-fast": { platform: "linux/arm64", fast: true, tree: "this", what: "arm64 --fast, cross-compiled" },
   "pair-fast": { platform: "linux/arm64", fast: true, tree: "this", what: "arm64 --fast right after amd64 --fast, one build cache, emptied first" },
@@ -62,6 +54,14 @@ export const RUNS = {
   "emulated-prod": { platform: "linux/arm64", fast: false, tree: "emulated", what: "arm64 production (LTO) under qemu (old build)" },
 } as const;
 export type RunName = keyof typeof RUNS;
+
+/** image:build arguments of one run (the old tree gets the multi-platform base). */
+export function buildArgs(run: RunName, platform: string, mirror: { url: string; version: string; sha256: string }, noCache: boolean): string[] {
+  const spec = RUNS[run];
+  return ["--python", "3.13", "--flavor", "upstream", "--platform", platform, ...(spec.fast ? ["--fast"] : []), ...(noCache ? ["--no-cache"] : []),
+    ...(spec.tree === "emulated" ? ["--base-image", MULTI_PLATFORM_BASE] : []),
+    "--python-mirror", mirror.url, "--python-version", mirror.version, "--python-sha256", mirror.sha256, "--name", `arm64-bench-${run}`];
+}
 
 export interface RunResult {
   run: RunName; what: string; seconds: number; finished: boolean; ok: boolean; ref?: string; imageId?: string; load: [number, number]; started?: string;
@@ -168,6 +168,7 @@ async function main(): Promise<void> {
   const e = entries.find((x) => present.includes(x.version) && (values["python-version"] ? x.version === values["python-version"] : x.suite === "trixie"));
   if (!e) throw new Error(`option --python-version: ${values["python-version"] ?? "trixie's 3.13"} is not served by the mirror (served: ${present.join(", ")})`);
   const mirror = await serveMirror(DEFAULT_MIRROR_ROOT, Number(process.env.PYTHON_MIRROR_PORT ?? 8765));
+  const source = { url: mirror.url, version: e.version, sha256: e.sha256 };
   const results: RunResult[] = [];
   let oldTree: string | undefined;
   try {
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
       const spec = RUNS[run];
       const tree = spec.tree === "this" ? ROOT : (oldTree ??= emulatedTree(values["emulated-commit"]));
       const pair = run === "pair-fast";
-      const argsFor = (platform: string) => buildArgs(run, platform, { url: mirror.url, version: e.version, sha256: e.sha256 }, !pair);
+      const argsFor = (platform: string) => buildArgs(run, platform, source, !pair);
       const logFile = path.join(os.tmpdir(), `arm64-bench-${run}.log`);
       log(`${run}: ${spec.what} (log ${logFile}, stopped after ${timeoutS} s)`);
       const before = os.loadavg()[0];
